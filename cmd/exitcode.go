@@ -1,0 +1,32 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Exit codes, the single table the README and --help print.
+const (
+	ExitOK      = 0 // success; no changes
+	ExitError   = 1 // error, including bad usage and invalid manifests
+	ExitChanges = 2 // changes present (plan/apply --detailed-exitcode), or findings (audit --fail-on)
+	ExitRefused = 3 // refused by a safety guard: stale plan, no approval, mass delete, conflicts
+)
+
+var exitCodes = []struct {
+	code int
+	what string
+}{
+	{ExitOK, "success; with --detailed-exitcode: no changes"},
+	{ExitError, "error (bad usage, invalid manifests, API failure)"},
+	{ExitChanges, "changes present (only with --detailed-exitcode)"},
+	{ExitRefused, "refused by a safety guard (stale plan, no approval, conflicts)"},
+}
+
+func exitCodeTable() string {
+	var b strings.Builder
+	for _, e := range exitCodes {
+		fmt.Fprintf(&b, "  %d  %s\n", e.code, e.what)
+	}
+	return b.String()
+}

@@ -1,0 +1,237 @@
+// Package model holds the one snapshot type, Org, that describes an organization's IAM both as the
+// manifests want it (built by schema) and as it is live (built by live), so that plan can diff two
+// values of the same type.
+//
+// References between resources are by name (application and group names, user emails, project
+// names or IDs): manifests are written that way, and the live reader translates IDs back to names,
+// so that a resource not yet created can still be referred to. IDs are kept beside the names on
+// live values for apply to use.
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind is the kind of a resource iamsync manages.
+type Kind string
+
+// The kinds, in dependency order: a resource may only refer to kinds listed before it.
+const (
+	KindApplication Kind = "application"
+	KindGroup       Kind = "group"
+	KindAPIKey      Kind = "api_key"
+	KindPolicy      Kind = "policy"
+)
+
+// Kinds lists every kind in dependency order (creations run in this order, deletions in reverse).
+var Kinds = []Kind{KindApplication, KindGroup, KindAPIKey, KindPolicy}
+
+// Rank is the position of k in Kinds, used to order actions.
+func (k Kind) Rank() int {
+	for i, kk := range Kinds {
+		if kk == k {
+			return i
+		}
+	}
+	return len(Kinds)
+}
+
+// Key addresses one resource: application/ci-deployer, api_key/ci-deployer/github-actions.
+// Parent is set only for API keys (their application's name).
+type Key struct {
+	Kind   Kind   `json:"kind"`
+	Parent string `json:"parent,omitempty"`
+	Name   string `json:"name"`
+}
+
+func (k Key) String() string {
+	if k.Parent != "" {
+		return fmt.Sprintf("%s/%s/%s", k.Kind, k.Parent, k.Name)
+	}
+	return fmt.Sprintf("%s/%s", k.Kind, k.Name)
+}
+
+// Less orders keys by kind rank, then parent, then name.
+func (k Key) Less(o Key) bool {
+	if k.Kind != o.Kind {
+		return k.Kind.Rank() < o.Kind.Rank()
+	}
+	if k.Parent != o.Parent {
+		return k.Parent < o.Parent
+	}
+	return k.Name < o.Name
+}
+
+// Pos is a position in a manifest file; the zero value means "not from a manifest".
+type Pos struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"col,omitempty"`
+}
+
+// IsZero reports whether p points nowhere.
+func (p Pos) IsZero() bool { return p.File == "" && p.Line == 0 }
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "":
+		return ""
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Meta is what every managed resource carries besides its own fields.
+type Meta struct {
+	// ID is the live ID (the access key for API keys); empty on desired values not yet created.
+	ID string `json:"id,omitempty"`
+	// Owner is the stack whose ownership tag (or, for API keys, description marker) the live
+	// resource carries; empty when no stack owns it. Unused on desired values.
+	Owner string `json:"owner,omitempty"`
+	// Managed marks provider-managed live objects (managed:true, editable:false): never touched.
+	Managed bool `json:"managed,omitempty"`
+	// Adopt asks (on a desired value) to take over an existing unmanaged resource of the same name.
+	Adopt bool `json:"adopt,omitempty"`
+	// Pos is where a desired value was declared.
+	Pos Pos `json:"pos,omitzero"`
+}
+
+// Org is a snapshot of an organization's IAM, desired or live.
+type Org struct {
+	OrganizationID string `json:"organization_id,omitempty"`
+	// Stack is the manifest set's ownership label (desired only).
+	Stack        string         `json:"stack,omitempty"`
+	Applications []*Application `json:"applications"`
+	Groups       []*Group       `json:"groups"`
+	Policies     []*Policy      `json:"policies"`
+	APIKeys      []*APIKey      `json:"api_keys"`
+	// Projects and Users are lookups, filled on live values only: manifests name them, never create them.
+	Projects []*Project `json:"projects,omitempty"`
+	Users    []*User    `json:"users,omitempty"`
+}
+
+// Application is an IAM application (a non-human principal that holds API keys).
+type Application struct {
+	Meta
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Tags        []string `json:"tags"`
+}
+
+// Key addresses a.
+func (a *Application) Key() Key { return Key{Kind: KindApplication, Name: a.Name} }
+
+// Group is an IAM group of users and applications.
+type Group struct {
+	Meta
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Tags        []string `json:"tags"`
+	Members     Members  `json:"members"`
+}
+
+// Key addresses g.
+func (g *Group) Key() Key { return Key{Kind: KindGroup, Name: g.Name} }
+
+// Members are a group's members: applications by name, users by email.
+type Members struct {
+	Applications []string `json:"applications"`
+	Users        []string `json:"users"`
+}
+
+// PrincipalKind says what a policy is attached to.
+type PrincipalKind string
+
+// Principal kinds; PrincipalNone is a policy with no principal.
+const (
+	PrincipalNone        PrincipalKind = ""
+	PrincipalApplication PrincipalKind = "application"
+	PrincipalGroup       PrincipalKind = "group"
+	PrincipalUser        PrincipalKind = "user"
+)
+
+// Principal is the holder of a policy's rules. Name is an application or group name or a user's
+// email. ID is set on live values, and on desired values that reference a principal by ID
+// (an external reference the manifests do not manage).
+type Principal struct {
+	Kind PrincipalKind `json:"kind,omitempty"`
+	Name string        `json:"name,omitempty"`
+	ID   string        `json:"id,omitempty"`
+}
+
+func (p Principal) String() string {
+	if p.Kind == PrincipalNone {
+		return "none"
+	}
+	n := p.Name
+	if n == "" {
+		n = p.ID
+	}
+	return fmt.Sprintf("%s %s", p.Kind, n)
+}
+
+// Policy is an IAM policy: a principal and its rules.
+type Policy struct {
+	Meta
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Tags        []string  `json:"tags"`
+	Principal   Principal `json:"principal"`
+	Rules       []Rule    `json:"rules"`
+}
+
+// Key addresses p.
+func (p *Policy) Key() Key { return Key{Kind: KindPolicy, Name: p.Name} }
+
+// Rule grants permission sets on a scope: the whole organization, or a list of projects.
+// Rules are identified by content, never by ID (the API renews rule IDs on every set-rules,
+// BEHAVIOUR.md §5.3).
+type Rule struct {
+	PermissionSets []string `json:"permission_sets"`
+	// Organization scopes the rule to the organization (for project-level sets: every project).
+	Organization bool `json:"organization,omitempty"`
+	// Projects are project IDs on live values; names or IDs on desired values until resolved.
+	Projects  []string `json:"projects,omitempty"`
+	Condition string   `json:"condition,omitempty"`
+	Pos       Pos      `json:"pos,omitzero"`
+}
+
+// APIKey is an application's API key. Its identity within the application is Name, which
+// iamsync records in the key's description (keys have no tags).
+type APIKey struct {
+	Meta
+	Application string `json:"application"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// DefaultProject is a project name or ID on desired values, an ID on live values.
+	DefaultProject string `json:"default_project,omitempty"`
+	// Expiry: at most one of ExpiresAt and ExpiresIn is set on desired values; neither means never.
+	// Live values only set ExpiresAt.
+	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
+	ExpiresIn time.Duration `json:"expires_in,omitempty"`
+	// RotateBefore rotates the key when it expires within this window.
+	RotateBefore time.Duration `json:"rotate_before,omitempty"`
+	// Secret names the secrets-file entry the key's credentials are written to (desired only).
+	Secret string `json:"secret,omitempty"`
+	// CreatedAt is set on live values.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// Key addresses k.
+func (k *APIKey) Key() Key { return Key{Kind: KindAPIKey, Parent: k.Application, Name: k.Name} }
+
+// Project is an Account project (lookup only).
+type Project struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// User is an organization member (lookup only: users are invited, never created by iamsync).
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
