@@ -1,0 +1,189 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
+	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
+	"github.com/scaleway/scaleway-sdk-go/scw"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// maxPageSize is the largest page the IAM API serves (BEHAVIOUR.md §2); asking for it keeps
+// the number of list calls at its floor. Projects take the same value explicitly, since their
+// default differs (§2, trap 14).
+const maxPageSize = 100
+
+// ReadOptions narrows what Read fetches.
+type ReadOptions struct {
+	// RulesFor selects the policies whose rules are read (one list-rules call each); nil reads
+	// all. Plan only needs the rules of policies it may compare or change.
+	RulesFor func(p *iam.Policy) bool
+}
+
+// Read fetches the organization: every list with the maximum page size (first page, then the
+// rest concurrently), then the rules of the selected policies, concurrently and bounded. It
+// makes no per-resource GET.
+func (c *Client) Read(ctx context.Context, opts ReadOptions) (*model.Org, error) {
+	snap, err := c.fetch(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return snap.toModel(c.OrganizationID), nil
+}
+
+// snapshot is the raw SDK view of the organization, before conversion.
+type snapshot struct {
+	apps     []*iam.Application
+	groups   []*iam.Group
+	policies []*iam.Policy
+	keys     []*iam.APIKey
+	users    []*iam.User
+	projects []*account.Project
+	rules    map[string][]*iam.Rule // by policy ID
+}
+
+func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error) {
+	s := &snapshot{rules: map[string][]*iam.Rule{}}
+	sem := make(chan struct{}, c.parallelism)
+	g, gctx := errgroup.WithContext(ctx)
+	org := c.OrganizationID
+	size := uint32(maxPageSize)
+	g.Go(func() (err error) {
+		s.apps, err = listAll(gctx, sem, "applications", func(page int32) ([]*iam.Application, uint32, error) {
+			r, err := c.iam.ListApplications(&iam.ListApplicationsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Applications, r.TotalCount, nil
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		s.groups, err = listAll(gctx, sem, "groups", func(page int32) ([]*iam.Group, uint32, error) {
+			r, err := c.iam.ListGroups(&iam.ListGroupsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Groups, r.TotalCount, nil
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		s.keys, err = listAll(gctx, sem, "API keys", func(page int32) ([]*iam.APIKey, uint32, error) {
+			r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.APIKeys, r.TotalCount, nil
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		s.users, err = listAll(gctx, sem, "users", func(page int32) ([]*iam.User, uint32, error) {
+			r, err := c.iam.ListUsers(&iam.ListUsersRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Users, r.TotalCount, nil
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		s.projects, err = listAll(gctx, sem, "projects", func(page int32) ([]*account.Project, uint32, error) {
+			r, err := c.projects.ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Projects, uint32(r.TotalCount), nil
+		})
+		return err
+	})
+	// Rules are fetched as soon as the policies are known, while the other lists finish.
+	var mu sync.Mutex
+	g.Go(func() (err error) {
+		s.policies, err = listAll(gctx, sem, "policies", func(page int32) ([]*iam.Policy, uint32, error) {
+			r, err := c.iam.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Policies, r.TotalCount, nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, p := range s.policies {
+			if opts.RulesFor != nil && !opts.RulesFor(p) {
+				continue
+			}
+			g.Go(func() error {
+				rules, err := listAll(gctx, sem, "rules of policy "+p.Name, func(page int32) ([]*iam.Rule, uint32, error) {
+					r, err := c.iam.ListRules(&iam.ListRulesRequest{PolicyID: p.ID, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+					if err != nil {
+						return nil, 0, err
+					}
+					return r.Rules, r.TotalCount, nil
+				})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				s.rules[p.ID] = rules
+				mu.Unlock()
+				return nil
+			})
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// listAll reads page 1, learns total_count, then reads the remaining pages concurrently
+// (each holding a slot of sem) and returns the items in page order.
+func listAll[T any](ctx context.Context, sem chan struct{}, what string, fetch func(page int32) ([]T, uint32, error)) ([]T, error) {
+	call := func(page int32) ([]T, uint32, error) {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+		defer func() { <-sem }()
+		items, total, err := fetch(page)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list %s (page %d): %w", what, page, err)
+		}
+		return items, total, nil
+	}
+	first, total, err := call(1)
+	if err != nil {
+		return nil, err
+	}
+	if len(first) == 0 || uint32(len(first)) >= total {
+		return first, nil
+	}
+	pages := int32((total + uint32(len(first)) - 1) / uint32(len(first)))
+	rest := make([][]T, pages+1)
+	g, _ := errgroup.WithContext(ctx)
+	for p := int32(2); p <= pages; p++ {
+		g.Go(func() error {
+			items, _, err := call(p)
+			rest[p] = items
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := first
+	for _, items := range rest[2:] {
+		out = append(out, items...)
+	}
+	return out, nil
+}
