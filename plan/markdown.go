@@ -1,0 +1,122 @@
+package plan
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// RenderMarkdown writes p for a pull-request comment: the summary first, conflicts and
+// destructions where a reviewer cannot miss them, then the actions in a collapsible fenced
+// diff block, whose first column GitHub colours (+ added, - removed, ! changed).
+func RenderMarkdown(w io.Writer, p *Plan) error {
+	bw := bufio.NewWriter(w)
+	s := p.Summary()
+	if p.Empty() {
+		fmt.Fprintf(bw, "**iamsync plan** for stack %s: no changes. The organization matches the manifests.\n", codeSpan(p.Stack))
+	} else {
+		fmt.Fprintf(bw, "**iamsync plan** for stack %s: %s.\n", codeSpan(p.Stack), s)
+	}
+
+	if len(p.Conflicts) > 0 {
+		fmt.Fprintf(bw, "\n> [!CAUTION]\n> **%s: this plan cannot be applied.**\n>\n", plural(len(p.Conflicts), "conflict", "conflicts"))
+		for _, c := range p.Conflicts {
+			fmt.Fprintf(bw, "> - %s", codeSpan(c.Key.String()))
+			if where := conflictWhere(c); where != "" {
+				fmt.Fprintf(bw, " (%s)", mdEscape(where))
+			}
+			fmt.Fprintf(bw, ": %s.", mdEscape(c.Reason))
+			if c.Hint != "" {
+				fmt.Fprintf(bw, " Hint: %s.", c.Hint)
+			}
+			bw.WriteString("\n")
+		}
+	}
+
+	var destroyed []string
+	for _, a := range p.Actions {
+		if a.Op.Destructive() {
+			destroyed = append(destroyed, fmt.Sprintf("%s (%s)", codeSpan(a.Key.String()), a.Op))
+		}
+	}
+	if len(destroyed) > 0 {
+		fmt.Fprintf(bw, "\n> [!WARNING]\n> **%s:** %s\n", plural(len(destroyed), "resource destroyed", "resources destroyed"), strings.Join(destroyed, ", "))
+	}
+
+	if len(p.Actions) > 0 {
+		var body strings.Builder
+		for i, a := range p.Actions {
+			if i > 0 {
+				body.WriteString("\n")
+			}
+			for _, l := range actionLines(a) {
+				body.WriteString(strings.TrimRight(mdGutter(l)+" "+textLine(l, noPaint), " "))
+				body.WriteString("\n")
+			}
+		}
+		fence := codeFence(body.String())
+		fmt.Fprintf(bw, "\n<details><summary>%s</summary>\n\n%sdiff\n%s%s\n\n</details>\n",
+			plural(len(p.Actions), "action", "actions"), fence, body.String(), fence)
+	}
+
+	if len(p.Warnings) > 0 {
+		fmt.Fprintf(bw, "\n**%s**\n\n", plural(len(p.Warnings), "warning", "warnings"))
+		for _, wa := range p.Warnings {
+			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(wa.Key.String()), mdEscape(wa.Message))
+		}
+	}
+	return bw.Flush()
+}
+
+func noPaint(_, s string) string { return s }
+
+// mdGutter is the diff-block column that GitHub colours.
+func mdGutter(l line) string {
+	switch l.kind {
+	case lHeader:
+		switch l.op {
+		case Create:
+			return "+"
+		case Delete:
+			return "-"
+		}
+		return "!"
+	case lAdded:
+		return "+"
+	case lRemoved:
+		return "-"
+	}
+	return " "
+}
+
+// longestRun is the length of the longest run of backticks in s.
+func longestRun(s string) int {
+	n, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			n = max(n, run)
+		} else {
+			run = 0
+		}
+	}
+	return n
+}
+
+// codeFence returns a backtick fence longer than any backtick run in s.
+func codeFence(s string) string { return strings.Repeat("`", max(3, longestRun(s)+1)) }
+
+// codeSpan quotes s as inline code, with a delimiter longer than any backtick run in it.
+func codeSpan(s string) string {
+	d := strings.Repeat("`", longestRun(s)+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return d + " " + s + " " + d
+	}
+	return d + s + d
+}
+
+// mdEscape keeps text of ours or of the organization from being read as HTML or Markdown.
+var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "`", "\\`")
+
+func mdEscape(s string) string { return mdEscaper.Replace(s) }

@@ -1,0 +1,233 @@
+package plan
+
+// Normalization: both sides are brought to one canonical form before any comparison, so that
+// an organization freshly applied from the manifests plans zero changes.
+//
+//   - Inputs are deep-copied first: Diff never mutates its arguments.
+//   - Sets are sets: tags, permission sets, group members, rules and rule projects are sorted
+//     and deduplicated (model.Org.Normalize). The API keeps tag order and sorts members on
+//     read but not on write (BEHAVIOUR.md §4, §5.4), so order carries no meaning; nil and []
+//     tags are the same (§4, trap 6).
+//   - Desired project references (rule projects, a key's default project) may be names or IDs;
+//     they are resolved to IDs through live.Projects. An unknown name is an error, and so is a
+//     name two projects share (the API allows that, §5.6): the manifest must give the ID.
+//   - User emails are matched without regard to case and rewritten as the organization spells
+//     them, so that a manifest's capitalization is not a change.
+//   - A rule with Organization set equals a live rule scoped to the organization, whatever the
+//     permission sets' scope type reports (§5.3, trap 4). Rules are matched by content
+//     (Rule.Canonical), never by ID, which changes on every set-rules (§5.3, trap 3).
+//   - Expiry is compared as instants, never as strings (§4, trap 7): see sameExpiry.
+//   - A desired key without a default project takes the API's default; it is not compared.
+//   - updated_at is never used (§5.2, trap 9): it does not move on every change.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// cloneOrg deep-copies o. A JSON round trip copies every field the model serializes, which is
+// every field it has, and cannot alias a slice or pointer.
+func cloneOrg(o *model.Org) (*model.Org, error) {
+	if o == nil {
+		return &model.Org{}, nil
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("copy organization: %w", err)
+	}
+	var c model.Org
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("copy organization: %w", err)
+	}
+	return &c, nil
+}
+
+// posError is an error about one manifest position; Diff reports all of them, sorted.
+type posError struct {
+	pos model.Pos
+	key model.Key
+	msg string
+}
+
+func (e *posError) Error() string {
+	if e.pos.IsZero() {
+		return fmt.Sprintf("%s: %s", e.key, e.msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.pos, e.key, e.msg)
+}
+
+type errList []*posError
+
+func (l *errList) add(pos model.Pos, key model.Key, format string, args ...any) {
+	*l = append(*l, &posError{pos: pos, key: key, msg: fmt.Sprintf(format, args...)})
+}
+
+// err joins the errors sorted by position, then key, so the output is stable.
+func (l errList) err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i], l[j]
+		if a.pos.File != b.pos.File {
+			return a.pos.File < b.pos.File
+		}
+		if a.pos.Line != b.pos.Line {
+			return a.pos.Line < b.pos.Line
+		}
+		if a.pos.Col != b.pos.Col {
+			return a.pos.Col < b.pos.Col
+		}
+		return a.key.Less(b.key)
+	})
+	errs := make([]error, len(l))
+	for i, e := range l {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// lookups indexes live's projects and users.
+type lookups struct {
+	projectIDs   map[string]bool
+	projectNames map[string][]string // name → IDs
+	users        map[string]string   // lower-case email → email as the organization has it
+}
+
+func newLookups(live *model.Org) *lookups {
+	l := &lookups{projectIDs: map[string]bool{}, projectNames: map[string][]string{}, users: map[string]string{}}
+	for _, p := range live.Projects {
+		l.projectIDs[p.ID] = true
+		l.projectNames[p.Name] = append(l.projectNames[p.Name], p.ID)
+	}
+	for _, u := range live.Users {
+		l.users[strings.ToLower(u.Email)] = u.Email
+	}
+	return l
+}
+
+// project resolves a desired project reference (an ID or a unique name) to an ID.
+func (l *lookups) project(ref string) (string, error) {
+	if l.projectIDs[ref] {
+		return ref, nil
+	}
+	switch ids := l.projectNames[ref]; len(ids) {
+	case 0:
+		return "", fmt.Errorf("no project named or with ID %q in the organization: create the project first, or give the ID of an existing one", ref)
+	case 1:
+		return ids[0], nil
+	default:
+		sorted := append([]string{}, ids...)
+		sort.Strings(sorted)
+		return "", fmt.Errorf("%d projects are named %q (%s): give the ID of the one you mean", len(ids), ref, strings.Join(sorted, ", "))
+	}
+}
+
+// user returns the organization's spelling of email.
+func (l *lookups) user(email string) (string, bool) {
+	u, ok := l.users[strings.ToLower(email)]
+	return u, ok
+}
+
+// resolveDesired rewrites desired's references to live's IDs and spellings, in place on the
+// copy, and reports every reference it cannot resolve.
+func resolveDesired(d *model.Org, l *lookups, errs *errList) {
+	for _, p := range d.Policies {
+		for i := range p.Rules {
+			r := &p.Rules[i]
+			for j, ref := range r.Projects {
+				id, err := l.project(ref)
+				if err != nil {
+					pos := r.Pos
+					if pos.IsZero() {
+						pos = p.Pos
+					}
+					errs.add(pos, p.Key(), "rule projects: %v", err)
+					continue
+				}
+				r.Projects[j] = id
+			}
+		}
+		if p.Principal.Kind == model.PrincipalUser && p.Principal.ID == "" {
+			if u, ok := l.user(p.Principal.Name); ok {
+				p.Principal.Name = u
+			} else {
+				errs.add(p.Pos, p.Key(), "principal: no user with email %q in the organization: invite the user first", p.Principal.Name)
+			}
+		}
+	}
+	for _, g := range d.Groups {
+		for i, email := range g.Members.Users {
+			if u, ok := l.user(email); ok {
+				g.Members.Users[i] = u
+			} else {
+				errs.add(g.Pos, g.Key(), "members: no user with email %q in the organization: invite the user first", email)
+			}
+		}
+	}
+	for _, k := range d.APIKeys {
+		if k.DefaultProject == "" {
+			continue
+		}
+		id, err := l.project(k.DefaultProject)
+		if err != nil {
+			errs.add(k.Pos, k.Key(), "default_project: %v", err)
+			continue
+		}
+		k.DefaultProject = id
+	}
+}
+
+// Expiry tolerances. The API keeps the client's precision for expires_at (§4), and a relative
+// expiry is turned into an instant by apply a moment after the key is created, so the stored
+// expiry and creation time differ by the request latency.
+const (
+	expiresAtTolerance = time.Second
+	expiresInTolerance = time.Minute
+)
+
+// sameExpiry reports whether a live key's expiry satisfies the desired one: an instant within
+// a second, a duration from the key's creation within a minute, or never.
+func sameExpiry(d, l *model.APIKey) bool {
+	switch {
+	case d.ExpiresAt != nil:
+		return l.ExpiresAt != nil && absDur(d.ExpiresAt.Sub(*l.ExpiresAt)) <= expiresAtTolerance
+	case d.ExpiresIn != 0:
+		return l.ExpiresAt != nil && !l.CreatedAt.IsZero() &&
+			absDur(l.ExpiresAt.Sub(l.CreatedAt)-d.ExpiresIn) <= expiresInTolerance
+	}
+	return l.ExpiresAt == nil
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// expiryString describes an expiry for FieldChange values.
+func expiryString(k *model.APIKey) string {
+	switch {
+	case k.ExpiresAt != nil:
+		return k.ExpiresAt.UTC().Format(time.RFC3339Nano)
+	case k.ExpiresIn != 0:
+		return durationString(k.ExpiresIn) + " after creation"
+	}
+	return "never"
+}
+
+// durationString writes whole days as "30d", anything else as Go does.
+func durationString(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
+}

@@ -1,0 +1,244 @@
+// Package plan computes what it takes to turn a live organization into the one the manifests
+// describe: a pure diff of two model.Org values into a Plan, which is plain data that can be
+// ordered, saved as JSON, read back and rendered as text or Markdown. It does no I/O.
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// FormatVersion is the version of the JSON plan format written by this package (FORMAT.md).
+const FormatVersion = 1
+
+// Options tune a diff.
+type Options struct {
+	// Now is the time key expiry and rotation are judged against; the zero value disables the
+	// time-based checks, which keeps tests and fuzzing deterministic.
+	Now time.Time
+	// Adopt takes over every unmanaged live resource that a manifest names (--adopt), as if
+	// each had adopt: true.
+	Adopt bool
+}
+
+// Op is what an action does to one resource.
+type Op int
+
+// The operations. The zero value is invalid so that a forgotten Op is caught when written.
+const (
+	// Create makes a resource that does not exist.
+	Create Op = iota + 1
+	// Update changes a resource of this stack in place, field by field.
+	Update
+	// Replace creates a new resource and then deletes the old one, for changes the API cannot
+	// make in place (an API key's expiry or application).
+	Replace
+	// Delete removes a resource of this stack that the manifests no longer declare.
+	Delete
+	// Adopt puts an unmanaged resource under this stack (ownership tag or key marker), then
+	// updates it in place; it never deletes anything.
+	Adopt
+)
+
+var opNames = map[Op]string{Create: "create", Update: "update", Replace: "replace", Delete: "delete", Adopt: "adopt"}
+
+func (o Op) String() string {
+	if s, ok := opNames[o]; ok {
+		return s
+	}
+	return fmt.Sprintf("Op(%d)", int(o))
+}
+
+// Symbol is the marker renderers put before an action: "+" create, "~" update, "-/+" replace,
+// "-" delete, and "<~" adopt (the resource is pulled into the stack, then updated).
+func (o Op) Symbol() string {
+	switch o {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Replace:
+		return "-/+"
+	case Delete:
+		return "-"
+	case Adopt:
+		return "<~"
+	}
+	return "?"
+}
+
+// Destructive reports whether o removes a live resource (Delete, and Replace, which deletes the
+// old one). Guards such as a mass-delete limit or an approval prompt key on it.
+func (o Op) Destructive() bool { return o == Delete || o == Replace }
+
+// MarshalText writes o by name, so saved plans stay readable and stable if constants move.
+func (o Op) MarshalText() ([]byte, error) {
+	s, ok := opNames[o]
+	if !ok {
+		return nil, fmt.Errorf("invalid op %d", int(o))
+	}
+	return []byte(s), nil
+}
+
+// UnmarshalText reads an op written by MarshalText.
+func (o *Op) UnmarshalText(b []byte) error {
+	for op, s := range opNames {
+		if s == string(b) {
+			*o = op
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown op %q", b)
+}
+
+// Field names used in FieldChange.Field. Apply keys on them to choose which calls to make.
+const (
+	FieldOwner          = "owner"           // adopt only: the stack the resource is put under
+	FieldDescription    = "description"     // all kinds
+	FieldTags           = "tags"            // applications, groups, policies (set)
+	FieldMembers        = "members"         // groups (set of "application:NAME" and "user:EMAIL"); one set-members call
+	FieldPrincipal      = "principal"       // policies
+	FieldRules          = "rules"           // policies (set of model.Rule.Canonical); one set-rules call
+	FieldApplication    = "application"     // API keys; changing it means Replace
+	FieldName           = "name"            // API keys taken by access key: the name in the description marker
+	FieldDefaultProject = "default_project" // API keys (project ID)
+	FieldExpiry         = "expiry"          // API keys; changing it means Replace
+)
+
+// Plan is the complete, ordered list of changes that converges the live organization to the
+// manifests, with what prevents it (Conflicts) and what the reader should know (Warnings).
+type Plan struct {
+	FormatVersion  int    `json:"format_version"`
+	Stack          string `json:"stack"`
+	OrganizationID string `json:"organization_id,omitempty"`
+	// Actions run in this order: creations, updates, adoptions and replacements by dependency
+	// rank, then deletions in reverse rank.
+	Actions []Action `json:"actions"`
+	// Conflicts are resources the manifests declare but this stack may not touch. A plan with
+	// conflicts must not be applied.
+	Conflicts []Conflict `json:"conflicts"`
+	// Warnings are informational and never block apply.
+	Warnings    []Warning   `json:"warnings"`
+	Fingerprint Fingerprint `json:"fingerprint"`
+}
+
+// Action is one change to one resource.
+type Action struct {
+	Op  Op        `json:"op"`
+	Key model.Key `json:"key"`
+	// ID is the live ID (access key for API keys) the action works on; empty for Create.
+	ID string `json:"id,omitempty"`
+	// Changes lists every changed field (update, adopt, replace) or every set field (create).
+	Changes []FieldChange `json:"changes,omitempty"`
+	// Reason says why the action is needed when the op alone does not (replace, delete).
+	Reason string    `json:"reason,omitempty"`
+	Pos    model.Pos `json:"pos,omitzero"`
+
+	// The desired resource after normalization (sets sorted, project names resolved to IDs,
+	// user emails spelled as the organization has them, ownership tag not included): exactly
+	// one is set, except for Delete, which sets none.
+	Application *model.Application `json:"application,omitempty"`
+	Group       *model.Group       `json:"group,omitempty"`
+	Policy      *model.Policy      `json:"policy,omitempty"`
+	APIKey      *model.APIKey      `json:"api_key,omitempty"`
+}
+
+// Changed reports whether field is among a's changes.
+func (a Action) Changed(field string) bool {
+	return slices.ContainsFunc(a.Changes, func(c FieldChange) bool { return c.Field == field })
+}
+
+// Change returns a's change to field, if any.
+func (a Action) Change(field string) (FieldChange, bool) {
+	for _, c := range a.Changes {
+		if c.Field == field {
+			return c, true
+		}
+	}
+	return FieldChange{}, false
+}
+
+// FieldChange is the change of one field. Scalars use Old and New; sets (tags, members,
+// rules) use Added and Removed, sorted, and leave Old and New empty.
+type FieldChange struct {
+	Field   string   `json:"field"`
+	Old     string   `json:"old,omitempty"`
+	New     string   `json:"new,omitempty"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+}
+
+// IsSet reports whether c is a set change (Added/Removed) rather than a scalar one.
+func (c FieldChange) IsSet() bool {
+	return c.Field == FieldTags || c.Field == FieldMembers || c.Field == FieldRules
+}
+
+// Conflict is a declared resource that this stack may not change: it exists but belongs to
+// nobody (without adoption), to another stack, or to the provider.
+type Conflict struct {
+	Key model.Key `json:"key"`
+	Pos model.Pos `json:"pos,omitzero"`
+	// ID is the conflicting live resource's ID, when there is exactly one.
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+	Hint   string `json:"hint,omitempty"`
+}
+
+// Warning is something the reader should know that changes nothing by itself.
+type Warning struct {
+	Key     model.Key `json:"key"`
+	Pos     model.Pos `json:"pos,omitzero"`
+	Message string    `json:"message"`
+}
+
+// Fingerprint identifies the inputs a plan was computed from, so that applying a saved plan
+// can refuse when the manifests or the relevant live resources have changed since: recompute
+// it with Diff on fresh inputs and compare.
+type Fingerprint struct {
+	// Manifests is the SHA-256 (hex) of the normalized desired organization, positions left out.
+	Manifests string `json:"manifests"`
+	// Live is the SHA-256 (hex) of the live resources the plan depends on: those owned by the
+	// stack, those sharing a name with a declared resource, and the applications, groups,
+	// projects and users the manifests refer to.
+	Live string `json:"live"`
+}
+
+// Summary counts a plan's effects. A replacement counts as one addition and one destruction.
+type Summary struct {
+	Add, Change, Destroy, Adopt int
+}
+
+// Empty reports whether p has nothing to do and nothing in the way: the organization matches.
+func (p *Plan) Empty() bool { return len(p.Actions) == 0 && len(p.Conflicts) == 0 }
+
+// Summary counts p's actions.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for _, a := range p.Actions {
+		switch a.Op {
+		case Create:
+			s.Add++
+		case Update:
+			s.Change++
+		case Replace:
+			s.Add++
+			s.Destroy++
+		case Delete:
+			s.Destroy++
+		case Adopt:
+			s.Adopt++
+		}
+	}
+	return s
+}
+
+func (s Summary) String() string {
+	t := fmt.Sprintf("%d to add, %d to change, %d to destroy", s.Add, s.Change, s.Destroy)
+	if s.Adopt > 0 {
+		t += fmt.Sprintf(", %d to adopt", s.Adopt)
+	}
+	return t
+}

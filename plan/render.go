@@ -1,0 +1,125 @@
+package plan
+
+// Rendering. Only the renderers format: Diff produces data, and RenderText and RenderMarkdown
+// lay the same lines out for a terminal or a pull-request comment. Both are deterministic (the
+// plan is sorted, nothing reads the clock), so golden files can pin them and a plan read back
+// from JSON renders the same.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// lineKind says what a rendered line shows, so each renderer can mark and colour it.
+type lineKind int
+
+const (
+	lHeader  lineKind = iota // an action's first line; op says which
+	lNote                    // a reason, in comment style
+	lField                   // a field name or a scalar change
+	lAdded                   // an item added to a set, or a line added to a text
+	lRemoved                 // an item removed from a set, or a line removed from a text
+	lSame                    // an unchanged line of a multi-line text, for context
+)
+
+// line is one rendered line of an action. text excludes the indent and any +/- mark.
+type line struct {
+	kind  lineKind
+	op    Op // for lHeader
+	depth int
+	text  string
+}
+
+// actionLines lays out one action.
+func actionLines(a Action) []line {
+	head := a.Op.Symbol() + " " + a.Key.String()
+	var where []string
+	if !a.Pos.IsZero() {
+		where = append(where, a.Pos.String())
+	}
+	if a.ID != "" {
+		where = append(where, "id "+a.ID)
+	}
+	if len(where) > 0 {
+		head += "  # " + strings.Join(where, ", ")
+	}
+	ls := []line{{kind: lHeader, op: a.Op, text: head}}
+	if a.Reason != "" {
+		ls = append(ls, line{kind: lNote, depth: 2, text: "# " + a.Reason})
+	}
+	for _, c := range a.Changes {
+		ls = append(ls, changeLines(a.Op, c)...)
+	}
+	return ls
+}
+
+func changeLines(op Op, c FieldChange) []line {
+	if c.IsSet() {
+		ls := []line{{kind: lField, depth: 2, text: c.Field + ":"}}
+		for _, s := range c.Added {
+			ls = append(ls, line{kind: lAdded, depth: 3, text: s})
+		}
+		for _, s := range c.Removed {
+			ls = append(ls, line{kind: lRemoved, depth: 3, text: s})
+		}
+		return ls
+	}
+	if strings.Contains(c.Old, "\n") || strings.Contains(c.New, "\n") {
+		return append([]line{{kind: lField, depth: 2, text: c.Field + ":"}}, textDiff(c.Old, c.New)...)
+	}
+	if op == Create || (c.Old == "" && c.Field == FieldOwner) {
+		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q", c.Field, c.New)}}
+	}
+	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q → %q", c.Field, c.Old, c.New)}}
+}
+
+// textDiff shows a change of multi-line text line by line.
+func textDiff(old, new string) []line {
+	dmp := diffmatchpatch.New()
+	a, b, lines := dmp.DiffLinesToChars(old, new)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+	var ls []line
+	for _, d := range diffs {
+		kind := lSame
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			kind = lAdded
+		case diffmatchpatch.DiffDelete:
+			kind = lRemoved
+		}
+		for _, t := range strings.SplitAfter(d.Text, "\n") {
+			if t == "" {
+				continue
+			}
+			ls = append(ls, line{kind: kind, depth: 3, text: strings.TrimSuffix(t, "\n")})
+		}
+	}
+	return ls
+}
+
+func conflictWhere(c Conflict) string {
+	var where []string
+	if !c.Pos.IsZero() {
+		where = append(where, c.Pos.String())
+	}
+	if c.ID != "" {
+		where = append(where, "id "+c.ID)
+	}
+	return strings.Join(where, ", ")
+}
+
+func warningWhere(w Warning) string {
+	if w.Pos.IsZero() {
+		return w.Key.String()
+	}
+	return fmt.Sprintf("%s (%s)", w.Key, w.Pos)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
