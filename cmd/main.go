@@ -18,8 +18,10 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
-	// IsTTY reports whether stdin and stdout are a terminal (approval prompts, colour).
+	// IsTTY reports whether stdin is a terminal a person can answer prompts on.
 	IsTTY bool
+	// StdoutTTY reports whether stdout is a terminal (colour).
+	StdoutTTY bool
 	// Dir is the working directory relative paths resolve against ("" = process cwd).
 	Dir string
 }
@@ -27,11 +29,12 @@ type Env struct {
 // OSEnv binds Env to the process.
 func OSEnv() Env {
 	return Env{
-		Stdin:  os.Stdin,
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		Getenv: os.Getenv,
-		IsTTY:  term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())),
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Getenv:    os.Getenv,
+		IsTTY:     term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 	}
 }
 

@@ -187,3 +187,15 @@ func listAll[T any](ctx context.Context, sem chan struct{}, what string, fetch f
 	}
 	return out, nil
 }
+
+// PolicyFilter selects the policies a plan for stack may compare: those the stack owns and
+// those sharing a name with a declared policy.
+func PolicyFilter(stack string, declared map[string]bool) func(p *iam.Policy) bool {
+	return func(p *iam.Policy) bool {
+		if declared[p.Name] {
+			return true
+		}
+		owner, _ := model.SplitOwnerTag(p.Tags)
+		return owner != "" && owner == stack
+	}
+}

@@ -1,0 +1,424 @@
+// Package apply carries out a plan against the live organization through a Writer, routing
+// every new API key's secret to the secrets store before anything else happens, and reports
+// what was done, what failed and what was left undone.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
+	"github.com/iamsync/iamsync/secrets"
+)
+
+// Writer is what apply needs from the API. live.Client implements it; IDs are resolved before
+// any call.
+type Writer interface {
+	CreateApplication(ctx context.Context, name, description string, tags []string) (string, error)
+	UpdateApplication(ctx context.Context, id, description string, tags []string) error
+	DeleteApplication(ctx context.Context, id string) error
+	CreateGroup(ctx context.Context, name, description string, tags []string) (string, error)
+	UpdateGroup(ctx context.Context, id, description string, tags []string) error
+	SetGroupMembers(ctx context.Context, id string, userIDs, applicationIDs []string) error
+	DeleteGroup(ctx context.Context, id string) error
+	CreatePolicy(ctx context.Context, p *model.Policy, tags []string) (string, error)
+	UpdatePolicy(ctx context.Context, id string, p *model.Policy, tags []string) error
+	SetRules(ctx context.Context, policyID string, rules []model.Rule) error
+	DeletePolicy(ctx context.Context, id string) error
+	CreateAPIKey(ctx context.Context, applicationID, description, defaultProjectID string, expiresAt *time.Time) (string, secrets.Value, error)
+	UpdateAPIKey(ctx context.Context, accessKey, description, defaultProjectID string) error
+	DeleteAPIKey(ctx context.Context, accessKey string) error
+	// Find lists live resources by exact name (API keys: every key of application ID parent),
+	// to settle a create whose outcome was unknown.
+	Find(ctx context.Context, kind model.Kind, name, parent string) ([]Found, error)
+}
+
+// Found is a live resource returned by Writer.Find.
+type Found struct {
+	ID          string
+	Tags        []string
+	Description string
+}
+
+// SecretStore persists API-key credentials (secrets.File in production).
+type SecretStore interface {
+	PutAll(map[string]secrets.Credentials) error
+}
+
+// Options configure a run.
+type Options struct {
+	Stack string
+	// Live is the organization as read for the plan: its IDs resolve the names the plan refers to.
+	Live    *model.Org
+	Secrets SecretStore
+	// Parallelism bounds concurrent actions within one dependency phase (default 8).
+	Parallelism int
+	// Now dates expires_in on new keys (default time.Now).
+	Now func() time.Time
+	// Progress is called once per finished action (from several goroutines, serialised).
+	Progress func(Event)
+	// IsAmbiguous tells a write whose outcome is unknown (live.IsAmbiguous).
+	IsAmbiguous func(error) bool
+}
+
+// Event reports one finished action.
+type Event struct {
+	Action plan.Action
+	// ID is the resource's ID after the action (new ID for create and replace).
+	ID       string
+	Err      error
+	Duration time.Duration
+	// Secret names the secrets-file entry written, for key creations.
+	Secret string
+}
+
+// ActionError is an action that failed.
+type ActionError struct {
+	Action plan.Action
+	Err    error
+}
+
+func (e *ActionError) Error() string { return fmt.Sprintf("%s %s: %v", e.Action.Op, e.Action.Key, e.Err) }
+func (e *ActionError) Unwrap() error { return e.Err }
+
+// Result is what happened: every action of the plan is in exactly one of Done, Failed, Skipped.
+type Result struct {
+	Done    []Event
+	Failed  []*ActionError
+	Skipped []plan.Action
+	// Interrupted is set when the context was cancelled before every action started.
+	Interrupted bool
+	// Orphans are keys that exist but whose secret could not be stored and that could not be
+	// deleted either: the report must tell the user to delete them by hand.
+	Orphans []string
+}
+
+// OK reports whether every action was done.
+func (r *Result) OK() bool { return len(r.Failed) == 0 && len(r.Skipped) == 0 }
+
+// ErrSecretWrite marks a failure to store a new key's secret: apply stops at once.
+var ErrSecretWrite = errors.New("cannot write the secrets file")
+
+// Apply runs p's actions in order. Actions of one dependency phase (kind, then deletions in
+// reverse) run concurrently, bounded by Parallelism; a phase starts only when the previous one
+// succeeded, because its actions may name what the previous phase created. Cancelling ctx
+// starts no new action, lets the ones in flight finish (their API calls are not cancelled, so
+// no create is left half-known) and returns the result so far.
+func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
+	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live), res: &Result{}}
+	if r.opts.Parallelism <= 0 {
+		r.opts.Parallelism = 8
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
+	}
+	if r.opts.IsAmbiguous == nil {
+		r.opts.IsAmbiguous = func(error) bool { return false }
+	}
+	// API calls outlive an interrupt: only the decision to start new actions watches ctx.
+	callCtx := context.WithoutCancel(ctx)
+	stop := false
+	for _, phase := range phases(p.Actions) {
+		if stop || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				r.res.Interrupted = true
+			}
+			r.res.Skipped = append(r.res.Skipped, phase...)
+			continue
+		}
+		failedBefore := len(r.res.Failed)
+		r.runPhase(ctx, callCtx, phase)
+		if len(r.res.Failed) > failedBefore || r.fatal {
+			stop = true
+		}
+	}
+	return r.res
+}
+
+// phases splits the ordered actions into runs of the same (kind, deleting) pair.
+func phases(actions []plan.Action) [][]plan.Action {
+	var out [][]plan.Action
+	for i, a := range actions {
+		if i == 0 || a.Key.Kind != actions[i-1].Key.Kind || (a.Op == plan.Delete) != (actions[i-1].Op == plan.Delete) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], a)
+	}
+	return out
+}
+
+type runner struct {
+	w     Writer
+	opts  Options
+	ids   *resolver
+	mu    sync.Mutex // guards res, fatal, and serialises Progress and secret writes
+	res   *Result
+	fatal bool
+}
+
+func (r *runner) runPhase(ctx, callCtx context.Context, actions []plan.Action) {
+	sem := make(chan struct{}, r.opts.Parallelism)
+	var wg sync.WaitGroup
+	for _, a := range actions {
+		r.mu.Lock()
+		fatal := r.fatal
+		r.mu.Unlock()
+		if ctx.Err() != nil || fatal {
+			r.mu.Lock()
+			r.res.Skipped = append(r.res.Skipped, a)
+			r.res.Interrupted = r.res.Interrupted || ctx.Err() != nil
+			r.mu.Unlock()
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			start := time.Now()
+			ev := r.run(callCtx, a)
+			ev.Action, ev.Duration = a, time.Since(start)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if ev.Err != nil {
+				r.res.Failed = append(r.res.Failed, &ActionError{Action: a, Err: ev.Err})
+				if errors.Is(ev.Err, ErrSecretWrite) {
+					r.fatal = true
+				}
+			} else {
+				r.res.Done = append(r.res.Done, ev)
+			}
+			if r.opts.Progress != nil {
+				r.opts.Progress(ev)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *runner) run(ctx context.Context, a plan.Action) Event {
+	var id, secret string
+	var err error
+	switch a.Key.Kind {
+	case model.KindApplication:
+		id, err = r.application(ctx, a)
+	case model.KindGroup:
+		id, err = r.group(ctx, a)
+	case model.KindPolicy:
+		id, err = r.policy(ctx, a)
+	case model.KindAPIKey:
+		id, secret, err = r.apiKey(ctx, a)
+	default:
+		err = fmt.Errorf("unknown kind %q", a.Key.Kind)
+	}
+	if err == nil && id != "" && a.Op != plan.Delete {
+		r.ids.set(a.Key, id)
+	}
+	return Event{ID: id, Err: err, Secret: secret}
+}
+
+func (r *runner) tags(user []string) []string {
+	return append(append([]string{}, user...), model.OwnerTag(r.opts.Stack))
+}
+
+func (r *runner) application(ctx context.Context, a plan.Action) (string, error) {
+	switch a.Op {
+	case plan.Create:
+		d := a.Application
+		return r.create(ctx, a.Key, "", func() (string, error) {
+			return r.w.CreateApplication(ctx, d.Name, d.Description, r.tags(d.Tags))
+		})
+	case plan.Update, plan.Adopt:
+		return a.ID, r.w.UpdateApplication(ctx, a.ID, a.Application.Description, r.tags(a.Application.Tags))
+	case plan.Delete:
+		return a.ID, r.w.DeleteApplication(ctx, a.ID)
+	}
+	return "", fmt.Errorf("cannot %s an application", a.Op)
+}
+
+func (r *runner) group(ctx context.Context, a plan.Action) (string, error) {
+	if a.Op == plan.Delete {
+		return a.ID, r.w.DeleteGroup(ctx, a.ID)
+	}
+	g := a.Group
+	userIDs, appIDs, err := r.ids.members(g.Members)
+	if err != nil {
+		return "", err
+	}
+	id := a.ID
+	switch a.Op {
+	case plan.Create:
+		id, err = r.create(ctx, a.Key, "", func() (string, error) {
+			return r.w.CreateGroup(ctx, g.Name, g.Description, r.tags(g.Tags))
+		})
+		if err != nil {
+			return "", err
+		}
+		if len(userIDs)+len(appIDs) == 0 {
+			return id, nil
+		}
+		return id, r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
+	case plan.Update, plan.Adopt:
+		if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) {
+			if err := r.w.UpdateGroup(ctx, id, g.Description, r.tags(g.Tags)); err != nil {
+				return id, err
+			}
+		}
+		if a.Changed(plan.FieldMembers) {
+			return id, r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
+		}
+		return id, nil
+	}
+	return "", fmt.Errorf("cannot %s a group", a.Op)
+}
+
+func (r *runner) policy(ctx context.Context, a plan.Action) (string, error) {
+	if a.Op == plan.Delete {
+		return a.ID, r.w.DeletePolicy(ctx, a.ID)
+	}
+	p := *a.Policy
+	var err error
+	if p.Principal, err = r.ids.principal(p.Principal); err != nil {
+		return "", err
+	}
+	switch a.Op {
+	case plan.Create:
+		return r.create(ctx, a.Key, "", func() (string, error) { return r.w.CreatePolicy(ctx, &p, r.tags(p.Tags)) })
+	case plan.Update, plan.Adopt:
+		if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) || a.Changed(plan.FieldPrincipal) {
+			if err := r.w.UpdatePolicy(ctx, a.ID, &p, r.tags(p.Tags)); err != nil {
+				return a.ID, err
+			}
+		}
+		if a.Changed(plan.FieldRules) {
+			return a.ID, r.w.SetRules(ctx, a.ID, p.Rules)
+		}
+		return a.ID, nil
+	}
+	return "", fmt.Errorf("cannot %s a policy", a.Op)
+}
+
+// create runs a creation and settles an ambiguous outcome by looking the resource up: a
+// resource of that name carrying our ownership tag is the one we made; if there is none,
+// the create is tried again. This is what keeps a lost response from making a twin.
+func (r *runner) create(ctx context.Context, key model.Key, parent string, do func() (string, error)) (string, error) {
+	const attempts = 3
+	var err error
+	for i := 0; i < attempts; i++ {
+		var id string
+		id, err = do()
+		if err == nil {
+			return id, nil
+		}
+		if !r.opts.IsAmbiguous(err) {
+			return "", err
+		}
+		found, ferr := r.w.Find(ctx, key.Kind, key.Name, parent)
+		if ferr != nil {
+			return "", fmt.Errorf("%w; looking it up failed too (%v): run iamsync again, it will find the resource if it was made", err, ferr)
+		}
+		for _, f := range found {
+			if owner, _ := model.SplitOwnerTag(f.Tags); owner == r.opts.Stack {
+				return f.ID, nil
+			}
+		}
+	}
+	return "", err
+}
+
+func (r *runner) apiKey(ctx context.Context, a plan.Action) (id, secret string, err error) {
+	k := a.APIKey
+	switch a.Op {
+	case plan.Delete:
+		return a.ID, "", r.w.DeleteAPIKey(ctx, a.ID)
+	case plan.Update, plan.Adopt:
+		return a.ID, "", r.w.UpdateAPIKey(ctx, a.ID, model.KeyDescription(k.Description, r.opts.Stack, k.Name), k.DefaultProject)
+	case plan.Create, plan.Replace:
+		newID, secret, err := r.createKey(ctx, a)
+		if err != nil || a.Op == plan.Create {
+			return newID, secret, err
+		}
+		// The old key goes only once the new one's secret is safely stored.
+		if err := r.w.DeleteAPIKey(ctx, a.ID); err != nil {
+			return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but deleting the old key %s failed: %w", newID, secret, a.ID, err)
+		}
+		return newID, secret, nil
+	}
+	return "", "", fmt.Errorf("cannot %s an API key", a.Op)
+}
+
+// createKey creates a key and stores its secret before returning. A key whose secret is not
+// stored must not survive: it is deleted, and if even that fails it is reported as an orphan.
+func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, error) {
+	k := a.APIKey
+	appID, err := r.ids.id(model.Key{Kind: model.KindApplication, Name: k.Application})
+	if err != nil {
+		return "", "", err
+	}
+	desc := model.KeyDescription(k.Description, r.opts.Stack, k.Name)
+	var expires *time.Time
+	switch {
+	case k.ExpiresAt != nil:
+		t := k.ExpiresAt.UTC()
+		expires = &t
+	case k.ExpiresIn > 0:
+		t := r.opts.Now().Add(k.ExpiresIn).UTC().Truncate(time.Second)
+		expires = &t
+	}
+	name := SecretName(k)
+	var accessKey string
+	var value secrets.Value
+	for attempt := 0; ; attempt++ {
+		accessKey, value, err = r.w.CreateAPIKey(ctx, appID, desc, k.DefaultProject, expires)
+		if err == nil {
+			break
+		}
+		if !r.opts.IsAmbiguous(err) || attempt >= 2 {
+			return "", name, err
+		}
+		// The key may exist, but its secret is lost with the response: delete any key of this
+		// application that carries this key's marker and is not the one being replaced, then
+		// create again.
+		found, ferr := r.w.Find(ctx, model.KindAPIKey, k.Name, appID)
+		if ferr != nil {
+			return "", name, fmt.Errorf("%w; looking for a half-created key failed (%v): run iamsync again to clean it up", err, ferr)
+		}
+		for _, f := range found {
+			if f.ID != a.ID && f.Description == desc {
+				if derr := r.w.DeleteAPIKey(ctx, f.ID); derr != nil {
+					return "", name, fmt.Errorf("API key %s was created but its secret was lost, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, derr, f.ID)
+				}
+			}
+		}
+	}
+	r.mu.Lock()
+	werr := r.opts.Secrets.PutAll(map[string]secrets.Credentials{name: {AccessKey: accessKey, SecretKey: value}})
+	r.mu.Unlock()
+	if werr == nil {
+		return accessKey, name, nil
+	}
+	derr := r.w.DeleteAPIKey(ctx, accessKey)
+	if derr != nil {
+		r.mu.Lock()
+		r.res.Orphans = append(r.res.Orphans, accessKey)
+		r.mu.Unlock()
+		return "", name, fmt.Errorf("%w (%v); the new API key %s could not be deleted either (%v): delete it with 'scw iam api-key delete %s'", ErrSecretWrite, werr, accessKey, derr, accessKey)
+	}
+	return "", name, fmt.Errorf("%w (%v); the new API key %s was deleted again, so no key exists without its secret", ErrSecretWrite, werr, accessKey)
+}
+
+var nonEnv = regexp.MustCompile(`[^A-Z0-9_]+`)
+
+// SecretName is the secrets-file entry for k: its manifest's secret, or one derived from its
+// application and name.
+func SecretName(k *model.APIKey) string {
+	if k.Secret != "" {
+		return k.Secret
+	}
+	return nonEnv.ReplaceAllString(strings.ToUpper(k.Application+"_"+k.Name), "_")
+}

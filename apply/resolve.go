@@ -1,0 +1,97 @@
+package apply
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// resolver turns the names a plan speaks in into the IDs the API wants: live IDs from the
+// snapshot the plan was made from, plus the IDs of what this run created.
+type resolver struct {
+	mu     sync.Mutex
+	byKey  map[model.Key]string
+	users  map[string]string // email → ID
+}
+
+func newResolver(live *model.Org) *resolver {
+	r := &resolver{byKey: map[model.Key]string{}, users: map[string]string{}}
+	if live == nil {
+		return r
+	}
+	add := func(k model.Key, m model.Meta) {
+		// Where several live resources share a name, the one this stack owns wins; otherwise
+		// the first seen (the plan has already refused ambiguous references).
+		if _, ok := r.byKey[k]; !ok || m.Owner != "" {
+			r.byKey[k] = m.ID
+		}
+	}
+	for _, a := range live.Applications {
+		add(a.Key(), a.Meta)
+	}
+	for _, g := range live.Groups {
+		add(g.Key(), g.Meta)
+	}
+	for _, u := range live.Users {
+		r.users[u.Email] = u.ID
+	}
+	return r
+}
+
+func (r *resolver) set(k model.Key, id string) {
+	r.mu.Lock()
+	r.byKey[k] = id
+	r.mu.Unlock()
+}
+
+func (r *resolver) id(k model.Key) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id, ok := r.byKey[k]; ok && id != "" {
+		return id, nil
+	}
+	return "", fmt.Errorf("%s does not exist: it is neither in the organization nor created by this run", k)
+}
+
+func (r *resolver) user(email string) (string, error) {
+	if id, ok := r.users[email]; ok {
+		return id, nil
+	}
+	return "", fmt.Errorf("user %s is not a member of the organization: invite them first (iamsync never creates users)", email)
+}
+
+func (r *resolver) members(m model.Members) (userIDs, appIDs []string, err error) {
+	for _, e := range m.Users {
+		id, err := r.user(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		userIDs = append(userIDs, id)
+	}
+	for _, n := range m.Applications {
+		id, err := r.id(model.Key{Kind: model.KindApplication, Name: n})
+		if err != nil {
+			return nil, nil, err
+		}
+		appIDs = append(appIDs, id)
+	}
+	return userIDs, appIDs, nil
+}
+
+// principal fills p.ID from its name unless the manifest gave the ID itself.
+func (r *resolver) principal(p model.Principal) (model.Principal, error) {
+	if p.ID != "" || p.Kind == model.PrincipalNone {
+		return p, nil
+	}
+	var err error
+	switch p.Kind {
+	case model.PrincipalApplication:
+		p.ID, err = r.id(model.Key{Kind: model.KindApplication, Name: p.Name})
+	case model.PrincipalGroup:
+		p.ID, err = r.id(model.Key{Kind: model.KindGroup, Name: p.Name})
+	case model.PrincipalUser:
+		p.ID, err = r.user(p.Name)
+	}
+	return p, err
+}

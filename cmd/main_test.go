@@ -1,0 +1,309 @@
+package cmd_test
+
+// End-to-end tests: testscript runs the real CLI (this test binary re-executed as "iamsync")
+// against an emulator started in the test process for each script. Custom commands:
+//
+//	exitcode N PROG [ARGS...]   run PROG and require exit code N (testscript's ! only means non-zero)
+//	converged [PATH...]         'iamsync plan --detailed-exitcode' exits 0: nothing left to change
+//	apicalls reset              zero the emulator's request counters
+//	apicalls writes|reads N     the emulator served exactly N writes (reads) since the last reset
+//	apicalls writes|reads <= N  at most N
+//	nosecret                    no secret the emulator ever issued appears in the last stdout or
+//	                            stderr, or in any file under $WORK except *.secrets.* files
+//	filemode FILE 0600          FILE's permission bits
+//	secretworks FILE ENTRY      ENTRY's credentials in secrets FILE authenticate against the emulator
+//	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd)
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
+	"github.com/scaleway/scaleway-sdk-go/scw"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/iamsync/iamsync/cmd"
+	"github.com/iamsync/iamsync/emulator"
+	"github.com/iamsync/iamsync/secrets"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"iamsync": func() { os.Exit(cmd.Main(context.Background(), os.Args[1:], cmd.OSEnv())) },
+	})
+}
+
+const emuKey = "emulator"
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("IAMSYNC_UPDATE_SCRIPTS") != "",
+		Setup: func(env *testscript.Env) error {
+			emu, err := emulator.Start(emulator.Options{Users: []string{"alice@example.com", "bob@example.com"}})
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { emu.Close() })
+			env.Values[emuKey] = emu
+			c := emu.Owner()
+			env.Setenv("SCW_API_URL", emu.URL())
+			env.Setenv("SCW_ACCESS_KEY", c.AccessKey)
+			env.Setenv("SCW_SECRET_KEY", c.SecretKey)
+			env.Setenv("SCW_DEFAULT_ORGANIZATION_ID", c.OrganizationID)
+			env.Setenv("SCW_DEFAULT_PROJECT_ID", c.ProjectID)
+			env.Setenv("ORG_ID", c.OrganizationID)
+			env.Setenv("HOME", env.WorkDir) // no real scw config leaks in
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode":    exitcodeCmd,
+			"converged":   convergedCmd,
+			"apicalls":    apicallsCmd,
+			"nosecret":    nosecretCmd,
+			"filemode":    filemodeCmd,
+			"secretworks": secretworksCmd,
+			"emu":         emuCmd,
+		},
+	})
+}
+
+func server(ts *testscript.TestScript) *emulator.Server {
+	return ts.Value(emuKey).(*emulator.Server)
+}
+
+func exitcodeCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee interface{ ExitCode() int }
+		if !asExit(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+func asExit(err error, target *interface{ ExitCode() int }) bool {
+	for err != nil {
+		if e, ok := err.(interface{ ExitCode() int }); ok {
+			*target = e
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}
+
+func convergedCmd(ts *testscript.TestScript, neg bool, args []string) {
+	err := ts.Exec("iamsync", append([]string{"plan", "--detailed-exitcode"}, args...)...)
+	if (err == nil) == neg {
+		ts.Fatalf("converged: plan --detailed-exitcode: %v (neg=%v)", err, neg)
+	}
+}
+
+func apicallsCmd(ts *testscript.TestScript, neg bool, args []string) {
+	emu := server(ts)
+	if len(args) == 1 && args[0] == "reset" {
+		emu.ResetCounts()
+		return
+	}
+	atMost := len(args) == 3 && args[1] == "<="
+	if len(args) != 2 && !atMost {
+		ts.Fatalf("usage: apicalls reset | apicalls writes|reads [<=] N")
+	}
+	n, err := strconv.Atoi(args[len(args)-1])
+	if err != nil {
+		ts.Fatalf("apicalls: %v", err)
+	}
+	c := emu.Counts()
+	got := c.Writes
+	if args[0] == "reads" {
+		got = c.Reads
+	}
+	ok := got == n
+	if atMost {
+		ok = got <= n
+	}
+	if ok == neg {
+		ts.Fatalf("apicalls: %d %s served (by route: %v)", got, args[0], c.ByRoute)
+	}
+}
+
+func nosecretCmd(ts *testscript.TestScript, neg bool, args []string) {
+	issued := server(ts).IssuedSecrets()
+	check := func(where, text string) {
+		for _, s := range issued {
+			if strings.Contains(text, s) {
+				ts.Fatalf("an issued secret appears in %s", where)
+			}
+		}
+	}
+	check("stdout", ts.ReadFile("stdout"))
+	check("stderr", ts.ReadFile("stderr"))
+	root := ts.Getenv("WORK")
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(d.Name(), ".secrets.") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err == nil {
+			check(path, string(data))
+		}
+		return nil
+	})
+}
+
+func filemodeCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filemode FILE MODE")
+	}
+	st, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	if (st.Mode().Perm() == fs.FileMode(want)) == neg {
+		ts.Fatalf("%s has mode %#o", args[0], st.Mode().Perm())
+	}
+}
+
+func secretworksCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: secretworks FILE ENTRY")
+	}
+	c, ok, err := secrets.Open(ts.MkAbs(args[0])).Get(args[1])
+	ts.Check(err)
+	if !ok {
+		ts.Fatalf("no entry %s in %s", args[1], args[0])
+	}
+	emu := server(ts)
+	client, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(c.AccessKey, c.SecretKey.Reveal()),
+		scw.WithDefaultOrganizationID(emu.Owner().OrganizationID))
+	ts.Check(err)
+	_, err = iam.NewAPI(client).GetAPIKey(&iam.GetAPIKeyRequest{AccessKey: c.AccessKey})
+	// Authentication succeeded unless the API answered 401; a 403 (no rights) still proves the
+	// secret is the key's.
+	var denied *scw.DeniedAuthenticationError
+	authenticated := !asDenied(err, &denied)
+	if authenticated == neg {
+		ts.Fatalf("secret of %s: authenticated=%v (%v)", args[1], authenticated, err)
+	}
+}
+
+func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
+	if err == nil {
+		return false
+	}
+	if d, ok := err.(*scw.DeniedAuthenticationError); ok {
+		*target = d
+		return true
+	}
+	if re, ok := err.(*scw.ResponseError); ok && re.StatusCode == 401 {
+		return true
+	}
+	return false
+}
+
+// emuCmd changes the organization directly through the SDK with the owner's key, as a person
+// or another tool would:
+//
+//	emu app NAME [DESCRIPTION]          create an unmanaged application
+//	emu describe KIND NAME DESCRIPTION  set the description of the application, group or policy NAME
+//	emu delete KIND NAME                delete it
+func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: emu OP ARGS...")
+	}
+	emu := server(ts)
+	o := emu.Owner()
+	client, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(o.AccessKey, o.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
+	ts.Check(err)
+	api := iam.NewAPI(client)
+	switch args[0] {
+	case "app":
+		desc := ""
+		if len(args) > 2 {
+			desc = args[2]
+		}
+		_, err = api.CreateApplication(&iam.CreateApplicationRequest{Name: args[1], Description: desc, OrganizationID: o.OrganizationID})
+	case "describe", "delete":
+		if len(args) < 3 {
+			ts.Fatalf("usage: emu %s KIND NAME ...", args[0])
+		}
+		id := findID(ts, api, o.OrganizationID, args[1], args[2])
+		switch {
+		case args[0] == "delete" && args[1] == "application":
+			err = api.DeleteApplication(&iam.DeleteApplicationRequest{ApplicationID: id})
+		case args[0] == "delete" && args[1] == "group":
+			err = api.DeleteGroup(&iam.DeleteGroupRequest{GroupID: id})
+		case args[0] == "delete" && args[1] == "policy":
+			err = api.DeletePolicy(&iam.DeletePolicyRequest{PolicyID: id})
+		case args[1] == "application":
+			_, err = api.UpdateApplication(&iam.UpdateApplicationRequest{ApplicationID: id, Description: &args[3]})
+		case args[1] == "group":
+			_, err = api.UpdateGroup(&iam.UpdateGroupRequest{GroupID: id, Description: &args[3]})
+		case args[1] == "policy":
+			_, err = api.UpdatePolicy(&iam.UpdatePolicyRequest{PolicyID: id, Description: &args[3]})
+		}
+	default:
+		ts.Fatalf("emu: unknown op %q", args[0])
+	}
+	if (err != nil) != neg {
+		ts.Fatalf("emu %v: %v", args, err)
+	}
+}
+
+func findID(ts *testscript.TestScript, api *iam.API, org, kind, name string) string {
+	switch kind {
+	case "application":
+		r, err := api.ListApplications(&iam.ListApplicationsRequest{OrganizationID: org, Name: &name}, scw.WithAllPages())
+		ts.Check(err)
+		for _, a := range r.Applications {
+			if a.Name == name {
+				return a.ID
+			}
+		}
+	case "group":
+		r, err := api.ListGroups(&iam.ListGroupsRequest{OrganizationID: org, Name: &name}, scw.WithAllPages())
+		ts.Check(err)
+		for _, g := range r.Groups {
+			if g.Name == name {
+				return g.ID
+			}
+		}
+	case "policy":
+		r, err := api.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: org, PolicyName: &name}, scw.WithAllPages())
+		ts.Check(err)
+		for _, p := range r.Policies {
+			if p.Name == name {
+				return p.ID
+			}
+		}
+	}
+	ts.Fatalf("no %s named %s", kind, name)
+	return ""
+}
+
+var _ = fmt.Sprint

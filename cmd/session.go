@@ -1,0 +1,135 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/scaleway/scaleway-sdk-go/scw"
+	"github.com/spf13/pflag"
+
+	"github.com/iamsync/iamsync/apply"
+	"github.com/iamsync/iamsync/emulator"
+	"github.com/iamsync/iamsync/live"
+	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
+)
+
+// connFlags are the flags of every command that talks to the API.
+type connFlags struct {
+	profile     string // scw config profile (else SCW_PROFILE, else the active one)
+	local       bool   // run against the in-process emulator
+	localState  string // the emulator's state file with --local
+	parallelism int    // concurrent API calls
+	rateLimit   float64
+}
+
+func (c *connFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.profile, "profile", "", "scw config profile to use (default: SCW_PROFILE or the active profile)")
+	fs.BoolVar(&c.local, "local", false, "use the built-in emulator instead of Scaleway (state in --local-state)")
+	fs.StringVar(&c.localState, "local-state", filepath.Join(".iamsync", "local.json"), "state file of the built-in emulator with --local")
+	fs.IntVar(&c.parallelism, "parallelism", 8, "maximum concurrent API calls")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "maximum API requests per second (default 100)")
+}
+
+func (c *connFlags) check() error {
+	if c.parallelism < 1 || c.parallelism > 64 {
+		return fmt.Errorf("--parallelism must be between 1 and 64, not %d", c.parallelism)
+	}
+	if c.local && c.profile != "" {
+		return errors.New("--local and --profile cannot be used together: --local never talks to Scaleway")
+	}
+	return nil
+}
+
+// conn is an open connection: the client, and the emulator behind it with --local.
+type conn struct {
+	client *live.Client
+	emu    *emulator.Server
+}
+
+func (c *conn) Close() error {
+	if c.emu != nil {
+		return c.emu.Close()
+	}
+	return nil
+}
+
+// connect builds the API client, starting the local emulator first with --local.
+func connect(env Env, f connFlags) (*conn, error) {
+	cfg := live.Config{
+		Profile:     f.profile,
+		Parallelism: f.parallelism,
+		Retry:       live.RetryPolicy{RatePerSec: f.rateLimit},
+		UserAgent:   "iamsync/" + Version,
+	}
+	c := &conn{}
+	if f.local {
+		path := resolvePath(env, f.localState)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create the local emulator's directory: %w", err)
+		}
+		emu, err := emulator.Start(emulator.Options{StatePath: path, Users: []string{"alice@example.com", "bob@example.com"}})
+		if err != nil {
+			return nil, fmt.Errorf("start the local emulator: %w", err)
+		}
+		creds := emu.Owner()
+		url := emu.URL()
+		cfg.Explicit = &scw.Profile{APIURL: &url, AccessKey: &creds.AccessKey, SecretKey: &creds.SecretKey,
+			DefaultOrganizationID: &creds.OrganizationID, DefaultProjectID: &creds.ProjectID}
+		c.emu = emu
+	}
+	client, err := live.New(cfg)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.client = client
+	return c, nil
+}
+
+// reportConnectError prints err with the next step for the user.
+func reportConnectError(env Env, err error) {
+	errorf(env, "%v", err)
+	if errors.Is(err, live.ErrNoCredentials) {
+		hintf(env, "set SCW_ACCESS_KEY, SCW_SECRET_KEY and SCW_DEFAULT_ORGANIZATION_ID, use --profile, or try everything locally with --local (no Scaleway account needed)")
+	}
+}
+
+// resolvePath makes p relative to env.Dir.
+func resolvePath(env Env, p string) string {
+	if filepath.IsAbs(p) || env.Dir == "" {
+		return p
+	}
+	return filepath.Join(env.Dir, p)
+}
+
+// readLive reads what a plan for desired needs: every list, and the rules of the policies the
+// diff may compare (this stack's, and those named in the manifests).
+func readLive(ctx context.Context, client *live.Client, desired *model.Org) (*model.Org, error) {
+	names := map[string]bool{}
+	for _, p := range desired.Policies {
+		names[p.Name] = true
+	}
+	return client.Read(ctx, live.ReadOptions{RulesFor: live.PolicyFilter(desired.Stack, names)})
+}
+
+// writer adapts live.Client to apply.Writer.
+type writer struct{ *live.Client }
+
+func (w writer) Find(ctx context.Context, kind model.Kind, name, parent string) ([]apply.Found, error) {
+	found, err := w.Client.Find(ctx, kind, name, parent)
+	out := make([]apply.Found, len(found))
+	for i, f := range found {
+		out[i] = apply.Found(f)
+	}
+	return out, err
+}
+
+// diffOptions are the plan options shared by plan and apply.
+func diffOptions(adopt bool) plan.Options {
+	return plan.Options{Now: time.Now(), Adopt: adopt}
+}
