@@ -382,11 +382,17 @@ func (df *differ) deletions() {
 		case df.deletable(&k.Meta):
 			del(k.Key(), &k.Meta, gone)
 		case df.deleted[appKey] && !df.claimed[&k.Meta]:
+			// The API deletes every key of a deleted application (BEHAVIOUR.md §5.5), even
+			// keys this stack may not touch: say so before it happens.
 			owner := "no stack"
 			if k.Owner != "" {
 				owner = fmt.Sprintf("stack %q", k.Owner)
 			}
-			df.warn(appKey, model.Pos{}, "deleting the application also deletes its API key %s (%s), owned by %s (BEHAVIOUR.md §5.5)", k.ID, k.Name, owner)
+			name := k.ID
+			if k.Name != k.ID {
+				name = fmt.Sprintf("%s (%s)", k.ID, k.Name)
+			}
+			df.warn(appKey, model.Pos{}, "deleting the application also deletes its API key %s, owned by %s", name, owner)
 		}
 	}
 	// A policy this stack does not own survives the deletion of its principal (§5.5, trap 16).

@@ -41,7 +41,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 		}
 	}
 	if len(destroyed) > 0 {
-		fmt.Fprintf(bw, "\n> [!WARNING]\n> **%s:** %s\n", plural(len(destroyed), "resource destroyed", "resources destroyed"), strings.Join(destroyed, ", "))
+		fmt.Fprintf(bw, "\n> [!WARNING]\n> **%s:** %s\n", plural(len(destroyed), "resource will be destroyed", "resources will be destroyed"), strings.Join(destroyed, ", "))
 	}
 
 	if len(p.Actions) > 0 {
@@ -85,6 +85,13 @@ func mdGutter(l line) string {
 	case lAdded:
 		return "+"
 	case lRemoved:
+		return "-"
+	}
+	// The body of a creation is all new, that of a deletion all gone.
+	switch l.op {
+	case Create:
+		return "+"
+	case Delete:
 		return "-"
 	}
 	return " "

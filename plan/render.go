@@ -27,7 +27,7 @@ const (
 // line is one rendered line of an action. text excludes the indent and any +/- mark.
 type line struct {
 	kind  lineKind
-	op    Op // for lHeader
+	op    Op // the action's op
 	depth int
 	text  string
 }
@@ -51,6 +51,9 @@ func actionLines(a Action) []line {
 	}
 	for _, c := range a.Changes {
 		ls = append(ls, changeLines(a.Op, c)...)
+	}
+	for i := range ls {
+		ls[i].op = a.Op
 	}
 	return ls
 }
