@@ -1,0 +1,80 @@
+// Package emulator is an HTTP server that answers the Scaleway IAM API (/iam/v1alpha1) and
+// Account v3 projects (/account/v3/projects) as the real one does, so that iamsync's tests
+// never reach Scaleway. Start one per test with Start, point scaleway-sdk-go at URL() with
+// the Owner() credentials, and read Counts() to assert how many calls were made.
+//
+// The behaviour follows shared/scaleway-api/BEHAVIOUR.md (cited as §N) and is held to the
+// recordings by the conformance test (CONFORMANCE.md). Wire types are written from the
+// recordings, not taken from the SDK, so that a misreading of the API in iamsync's live
+// package cannot be mirrored here and cancel out. The package uses the standard library only.
+//
+// # What a new organization holds
+//
+// New seeds an owner user (owner@example.com, type owner), a default project whose ID equals
+// the organization ID (§4), an application "iamsync-emulator-owner" and its API key. That key
+// always has every right; the owner application cannot be deleted (403) and the owner key
+// cannot be deleted either, so a test can never lock itself out. Options.Users adds member
+// users; Options.ManagedObjects adds a provider-managed "VPN Gateway …" application and
+// policy (managed:true, editable:false, deletable:false) that refuse PATCH and DELETE (403).
+//
+// # Authentication and rights
+//
+// Every Scaleway path needs X-Auth-Token = a secret key (§1). Unknown key: the recorded 401
+// {"message":"authentication is denied","method":"api_key","reason":"not_found","type":"denied_authentication"};
+// missing token: the same with reason "invalid_argument"; expired key (expires_at past):
+// reason "expired" (neither recorded). GET /metadata needs no token. Rights come from the
+// organization-scoped rules of the policies reaching the key's bearer, directly or through a
+// group: IAMManager, OrganizationManager and (as the issue asks) AllProductsFullAccess give
+// everything; IAMReadOnly and OrganizationReadOnly every read; IAMApplication*, IAMGroup*,
+// IAMPolicy*, IAMUser*, Project* their resource. A refusal is the recorded 403 with details
+// [{"action":"read"|"write","resource":…}] ("write" is the emulator's word for non-GET).
+//
+// # Choices where the recordings are silent (§9)
+//
+//   - name, policy_name and description filters: case-insensitive substring; tag: exact
+//     membership.
+//   - page_size outside 1..100 or page < 1: 400 invalid_arguments; a page past the end is
+//     empty with the right total_count. Projects default to 100 per page (recorded: ≥ 42).
+//   - Every sort breaks ties by creation order; name orders are case-insensitive (§5.7).
+//   - Deleting an application deletes its keys (§5.5), removes it from groups, and its
+//     policies then report no_principal:true (suggested by list-iam-policies-basic #18).
+//     Deleting a group or a user does the same to their policies.
+//   - A second DELETE is 404. PUT members with two empty lists empties the group.
+//     add-member of a current member is 200 and changes nothing.
+//   - POST /policies/{id}/clone names the copy "<name> (copy)", keeps description, tags and
+//     rules (new IDs), has no principal and answers with real counters.
+//   - Policy PATCH never moves updated_at (recorded for tags and principal, assumed for name
+//     and description); PUT /rules does.
+//   - nb_permission_sets counts duplicates; nb_scopes counts each project of project_ids.
+//   - Unknown permission set, project_ids with organization-level sets, a rule scope that
+//     is not exactly one of organization_id/project_ids/account_root_user_id: 400
+//     invalid_arguments on rules[i]…; an unknown project in project_ids or
+//     default_project_id: 404 resource "project".
+//   - Names must be 1–64 characters and descriptions ≤ 200 (documented limits); IAM names are
+//     not unique, project names neither (§5.6).
+//   - API key expires_at in the past: 400; PATCH accepts expires_at (SDK v1.39 sends it).
+//   - The default project cannot be deleted, nor a project named in a rule (400).
+//   - An unknown path is 404 not_found; a known path with a wrong method 405; a malformed
+//     body or a field of the wrong type 400 invalid_arguments. Never a 500 (FuzzHandler).
+//   - GET /permission-sets serves permission-sets.tsv with empty descriptions.
+//   - creation_ip is the caller's address (127.0.0.1 in tests).
+//   - Seeded users: username = email, empty names and phone, locale en_US, status
+//     activated, last_login_at null, mfa false.
+//
+// # Determinism, faults and accounting
+//
+// IDs, access keys and secrets derive from Options.Seed and a persisted counter: the same
+// seed and the same writes give the same IDs. (So secrets are predictable: the emulator is
+// for loopback tests, never a real credential store.) Faults (SetFaults, FailNext) inject
+// 429 with Retry-After, 500, 503, 409 transient_state, a connection closed mid-response,
+// a write committed whose answer is lost, and latency, deterministically for a given order of
+// requests. Counts tells reads, writes, /metadata and faults apart per route template; the
+// standalone server also serves them at GET /_emulator/stats (no token needed).
+//
+// # Persistence
+//
+// With Options.StatePath every successful write is persisted (temp file, fsync, rename, fsync
+// of the directory; mode 0600, as it holds secret keys) before its answer is sent, so a
+// SIGTERM never loses an acknowledged write. All requests are serialized by one lock (reads
+// share it), which makes the server safe under -race and is fast enough for tests.
+package emulator
