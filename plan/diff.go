@@ -423,20 +423,27 @@ func (df *differ) checkReferences(errs *errList) {
 	for _, g := range df.d.Groups {
 		declared[g.Key()] = true
 	}
-	live := map[model.Key]bool{}
+	live := map[model.Key]int{}
 	for _, a := range df.l.Applications {
-		live[a.Key()] = true
+		live[a.Key()]++
 	}
 	for _, g := range df.l.Groups {
-		live[g.Key()] = true
+		live[g.Key()]++
 	}
 	check := func(from model.Key, pos model.Pos, what string, to model.Key) {
 		switch {
 		case declared[to]:
 		case df.deleted[to]:
 			errs.add(pos, from, "%s: %s is not in the manifests, so this plan deletes it: declare it, or stop referring to it", what, to)
-		case !live[to]:
+		case live[to] == 0:
 			errs.add(pos, from, "%s: no %s named %q in the manifests or the organization", what, to.Kind, to.Name)
+		case live[to] > 1:
+			// Apply resolves names to IDs; with several candidates it would have to guess.
+			hint := "rename all but one"
+			if what == "principal" {
+				hint += ", or give the principal's ID"
+			}
+			errs.add(pos, from, "%s: %d %ss in the organization are named %q: %s", what, live[to], to.Kind, to.Name, hint)
 		}
 	}
 	for _, g := range df.d.Groups {

@@ -114,6 +114,9 @@ type Plan struct {
 	FormatVersion  int    `json:"format_version"`
 	Stack          string `json:"stack"`
 	OrganizationID string `json:"organization_id,omitempty"`
+	// Sources are the manifest paths the plan was made from, recorded by the caller (Diff
+	// leaves them empty) so that applying a saved plan can load the same manifests again.
+	Sources []string `json:"sources,omitempty"`
 	// Actions run in this order: creations, updates, adoptions and replacements by dependency
 	// rank, then deletions in reverse rank.
 	Actions []Action `json:"actions"`
