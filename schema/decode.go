@@ -1,0 +1,252 @@
+package schema
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// Decoding runs after schema validation and is lenient by design: a value of the wrong shape has
+// already been reported, so it is skipped here rather than reported twice.
+
+// src remembers where a decoded element was declared, for the checks that run on the whole set.
+type src struct {
+	f   *file
+	ptr string
+}
+
+func (s src) pos(sub string) model.Pos { return s.f.pos(s.ptr + sub) }
+func (s src) path(sub string) string   { return s.f.path(s.ptr + sub) }
+func (s src) bad(sub string) bool      { return s.f.isBad(s.ptr + sub) }
+
+// header is what each file says about the set as a whole.
+type header struct {
+	version, stack, orgID string
+}
+
+// decoded is one file's contribution to the set.
+type decoded struct {
+	header
+	apps     []*model.Application
+	groups   []*model.Group
+	policies []*model.Policy
+	keys     []*model.APIKey
+}
+
+// sources maps each decoded element to its declaration.
+type sources struct {
+	apps     map[*model.Application]src
+	groups   map[*model.Group]src
+	policies map[*model.Policy]src
+	keys     map[*model.APIKey]src
+	// keyExpiry holds the raw expires_in of keys, "never" included, for the checks.
+	keyExpiry map[*model.APIKey]string
+	keyRotate map[*model.APIKey]string
+	// nestedKey marks keys declared under their application (their application always resolves).
+	nestedKey map[*model.APIKey]bool
+}
+
+func newSources() *sources {
+	return &sources{
+		apps:      map[*model.Application]src{},
+		groups:    map[*model.Group]src{},
+		policies:  map[*model.Policy]src{},
+		keys:      map[*model.APIKey]src{},
+		keyExpiry: map[*model.APIKey]string{},
+		keyRotate: map[*model.APIKey]string{},
+		nestedKey: map[*model.APIKey]bool{},
+	}
+}
+
+// field returns the value of key k in mapping n, or nil.
+func field(n *yaml.Node, k string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == k {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// str is the string value of a scalar that resolved as a string (or a timestamp, which a
+// manifest treats as text); "" for anything else.
+func str(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!timestamp") {
+		return ""
+	}
+	return n.Value
+}
+
+func strs(n *yaml.Node) []string {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, c := range n.Content {
+		if s := str(c); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func boolean(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!bool" && strings.EqualFold(n.Value, "true")
+}
+
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+func decodeFile(f *file, srcs *sources) decoded {
+	r := f.root
+	var d decoded
+	if v := field(r, "version"); v != nil {
+		d.version = v.Value
+	}
+	d.stack = str(field(r, "stack"))
+	d.orgID = str(field(r, "organization_id"))
+	for i, n := range items(field(r, "applications")) {
+		ptr := "/applications/" + strconv.Itoa(i)
+		a := &model.Application{
+			Meta:        meta(f, n),
+			Name:        str(field(n, "name")),
+			Description: str(field(n, "description")),
+			Tags:        strs(field(n, "tags")),
+		}
+		d.apps = append(d.apps, a)
+		srcs.apps[a] = src{f, ptr}
+		for j, kn := range items(field(n, "api_keys")) {
+			k := decodeKey(f, kn, srcs, src{f, ptr + "/api_keys/" + strconv.Itoa(j)})
+			k.Application = a.Name
+			srcs.nestedKey[k] = true
+			d.keys = append(d.keys, k)
+		}
+	}
+	for i, n := range items(field(r, "api_keys")) {
+		k := decodeKey(f, n, srcs, src{f, "/api_keys/" + strconv.Itoa(i)})
+		k.Application = str(field(n, "application"))
+		d.keys = append(d.keys, k)
+	}
+	for i, n := range items(field(r, "groups")) {
+		m := field(n, "members")
+		g := &model.Group{
+			Meta:        meta(f, n),
+			Name:        str(field(n, "name")),
+			Description: str(field(n, "description")),
+			Tags:        strs(field(n, "tags")),
+			Members: model.Members{
+				Applications: strs(field(m, "applications")),
+				Users:        strs(field(m, "users")),
+			},
+		}
+		d.groups = append(d.groups, g)
+		srcs.groups[g] = src{f, "/groups/" + strconv.Itoa(i)}
+	}
+	for i, n := range items(field(r, "policies")) {
+		p := &model.Policy{
+			Meta:        meta(f, n),
+			Name:        str(field(n, "name")),
+			Description: str(field(n, "description")),
+			Tags:        strs(field(n, "tags")),
+			Principal:   decodePrincipal(field(n, "principal")),
+		}
+		for _, rn := range items(field(n, "rules")) {
+			p.Rules = append(p.Rules, model.Rule{
+				PermissionSets: strs(field(rn, "permission_sets")),
+				Organization:   boolean(field(rn, "organization")),
+				Projects:       strs(field(rn, "projects")),
+				Condition:      str(field(rn, "condition")),
+				Pos:            nodePos(f.name, rn),
+			})
+		}
+		d.policies = append(d.policies, p)
+		srcs.policies[p] = src{f, "/policies/" + strconv.Itoa(i)}
+	}
+	return d
+}
+
+func meta(f *file, n *yaml.Node) model.Meta {
+	return model.Meta{Adopt: boolean(field(n, "adopt")), Pos: nodePos(f.name, n)}
+}
+
+// principalFields maps the manifest's principal spellings to the model.
+var principalFields = []struct {
+	field string
+	kind  model.PrincipalKind
+	byID  bool
+}{
+	{"application", model.PrincipalApplication, false},
+	{"group", model.PrincipalGroup, false},
+	{"user", model.PrincipalUser, false},
+	{"application_id", model.PrincipalApplication, true},
+	{"group_id", model.PrincipalGroup, true},
+	{"user_id", model.PrincipalUser, true},
+}
+
+func decodePrincipal(n *yaml.Node) model.Principal {
+	for _, pf := range principalFields {
+		if v := str(field(n, pf.field)); v != "" {
+			if pf.byID {
+				return model.Principal{Kind: pf.kind, ID: strings.ToLower(v)}
+			}
+			return model.Principal{Kind: pf.kind, Name: v}
+		}
+	}
+	return model.Principal{}
+}
+
+func decodeKey(f *file, n *yaml.Node, srcs *sources, s src) *model.APIKey {
+	k := &model.APIKey{
+		Meta:           meta(f, n),
+		Name:           str(field(n, "name")),
+		Description:    str(field(n, "description")),
+		DefaultProject: str(field(n, "default_project")),
+		Secret:         str(field(n, "secret")),
+	}
+	// Adopting a key names it by access key: the ID is known up front.
+	if ak := str(field(n, "access_key")); ak != "" {
+		k.ID, k.Adopt = ak, true
+	}
+	if at := str(field(n, "expires_at")); at != "" && !s.bad("/expires_at") {
+		if t, ok := parseTime(at); ok {
+			k.ExpiresAt = &t
+		}
+	}
+	if in := str(field(n, "expires_in")); in != "" {
+		srcs.keyExpiry[k] = in
+		if d, err := ParseDuration(in); err == nil && in != "never" {
+			k.ExpiresIn = d
+		}
+	}
+	if rb := str(field(n, "rotate_before")); rb != "" {
+		srcs.keyRotate[k] = rb
+		if d, err := ParseDuration(rb); err == nil {
+			k.RotateBefore = d
+		}
+	}
+	srcs.keys[k] = s
+	return k
+}
+
+// parseTime reads an RFC 3339 time or a date (midnight UTC), in UTC: the API normalises expiry
+// times to UTC (BEHAVIOUR.md §4), so comparing instants needs no zone.
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,245 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gopkg.in/yaml.v3"
+)
+
+// ownerCodes gives a specific code to errors of a schema object whose meaning is more precise than
+// its keyword's (an enum failure on a permission set is an unknown permission set).
+var ownerCodes = map[string]string{
+	"/$defs/permissionSet":                   "E501",
+	"/$defs/rule/allOf/0":                    "E504",
+	"/$defs/rule/properties/permission_sets": "E505",
+	"/$defs/principal/then":                  "E507",
+	"/$defs/principal/else":                  "E507",
+	"/$defs/tag/allOf/0":                     "E207",
+	"/$defs/expiry":                          "E206",
+	"/$defs/policy/properties/rules":         "E204",
+	"/$defs/rule/properties/projects":        "E204",
+	"/$defs/rule/properties/organization":    "E204",
+	"/properties/version":                    "E204",
+}
+
+// schemaDiagnostics validates f against the embedded schema and turns each failure into a
+// diagnostic at the YAML node it concerns.
+func schemaDiagnostics(f *file) []Diagnostic {
+	s, err := compiled()
+	if err != nil {
+		return []Diagnostic{{Pos: f.pos(""), Code: "E100", Severity: SeverityError, Msg: err.Error(), Hint: "this is a bug in iamsync; please report it"}}
+	}
+	err = s.Validate(f.doc)
+	var ve *jsonschema.ValidationError
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &ve) {
+		return []Diagnostic{{Pos: f.pos(""), Code: "E204", Severity: SeverityError, Msg: err.Error()}}
+	}
+	var ds []Diagnostic
+	walkSchemaError(f, ve, &ds)
+	return ds
+}
+
+// walkSchemaError descends to the failures that explain themselves. It stops at oneOf, anyOf and
+// not, whose branch failures would only confuse ("missing organization", "missing projects"): the
+// schema object holding them carries an errorMessage that says what to do instead.
+func walkSchemaError(f *file, e *jsonschema.ValidationError, ds *[]Diagnostic) {
+	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
+	kw := frag[strings.LastIndexByte(frag, '/')+1:]
+	if len(e.Causes) > 0 && kw != "oneOf" && kw != "anyOf" && kw != "not" {
+		for _, c := range e.Causes {
+			walkSchemaError(f, c, ds)
+		}
+		return
+	}
+	owner := parentPtr(frag)
+	if kw != "additionalProperties" && kw != "required" {
+		f.bad[e.InstanceLocation] = true
+	}
+	*ds = append(*ds, translate(f, e, kw, owner)...)
+}
+
+func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagnostic {
+	ptr := e.InstanceLocation
+	ent := f.at(ptr)
+	sch := rawAt(owner)
+	custom, _ := sch["errorMessage"].(string)
+	code := ownerCodes[owner]
+	d := Diagnostic{Pos: f.pos(ptr), Path: f.path(ptr), Code: code, Severity: SeverityError}
+	field := fieldName(ptr)
+	switch kw {
+	case "additionalProperties":
+		allowed := propertyNames(sch)
+		var out []Diagnostic
+		if ent.val == nil || ent.val.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(ent.val.Content); i += 2 {
+			k := ent.val.Content[i].Value
+			if _, ok := (sch["properties"].(map[string]any))[k]; ok {
+				continue
+			}
+			kp := ptr + "/" + escapePtr(k)
+			hint := didYouMean(k, allowed)
+			if hint == "" {
+				hint = "allowed here: " + strings.Join(allowed, ", ")
+			}
+			out = append(out, Diagnostic{Pos: f.keyPos(kp), Path: f.path(kp), Code: "E201", Severity: SeverityError,
+				Msg: fmt.Sprintf("unknown field %q", k), Hint: hint})
+		}
+		return out
+	case "required":
+		req, _ := sch["required"].([]any)
+		var out []Diagnostic
+		for _, r := range req {
+			name, _ := r.(string)
+			if ent.val != nil && hasKey(ent.val, name) {
+				continue
+			}
+			what := "the manifest"
+			if ptr != "" {
+				what = d.Path
+			}
+			out = append(out, Diagnostic{Pos: d.Pos, Path: d.Path, Code: "E202", Severity: SeverityError,
+				Msg: fmt.Sprintf("%s has no %s", what, name), Hint: requiredHint(sch, name)})
+		}
+		return out
+	case "type":
+		d.Code = "E203"
+		d.Msg, d.Hint = typeMessage(field, e.Message, ent.val)
+		if d.Hint == "" {
+			d.Hint = custom
+		}
+		return []Diagnostic{d}
+	case "uniqueItems":
+		var i, j int
+		if _, err := fmt.Sscanf(e.Message, "items at index %d and %d are equal", &i, &j); err == nil && ent.val != nil && j < len(ent.val.Content) {
+			item := ent.val.Content[j]
+			ip := fmt.Sprintf("%s/%d", ptr, j)
+			return []Diagnostic{{Pos: f.pos(ip), Path: f.path(ip), Code: "E205", Severity: SeverityError,
+				Msg: fmt.Sprintf("%s lists %q twice (first at line %d)", field, item.Value, ent.val.Content[i].Line), Hint: "remove one of them"}}
+		}
+		d.Code, d.Msg = "E205", field+" lists the same item twice"
+		return []Diagnostic{d}
+	case "enum":
+		v := ""
+		if ent.val != nil {
+			v = ent.val.Value
+		}
+		if owner == "/$defs/permissionSet" {
+			d.Msg = fmt.Sprintf("unknown permission set %q", v)
+			d.Hint = didYouMean(v, permissionSetNames())
+			if d.Hint == "" {
+				d.Hint = "permission set names are listed in the permission-set enum of 'iamsync schema'"
+			}
+			return []Diagnostic{d}
+		}
+		d.Msg = fmt.Sprintf("%q is not allowed here", v)
+	case "maxLength":
+		if custom != "" && ent.val != nil {
+			custom = fmt.Sprintf("%s (this one has %d)", custom, utf8.RuneCountInString(ent.val.Value))
+		}
+	}
+	if d.Code == "" {
+		switch kw {
+		case "oneOf", "anyOf", "not", "minProperties", "maxProperties":
+			d.Code = "E206"
+		default:
+			d.Code = "E204"
+		}
+	}
+	if d.Msg == "" {
+		d.Msg = custom
+	}
+	if d.Msg == "" {
+		d.Msg = field + ": " + e.Message
+	}
+	return []Diagnostic{d}
+}
+
+func hasKey(m *yaml.Node, k string) bool {
+	if m.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == k {
+			return true
+		}
+	}
+	return false
+}
+
+// requiredHint explains a missing field from the schema's own description of it.
+func requiredHint(sch map[string]any, name string) string {
+	props, _ := sch["properties"].(map[string]any)
+	p, _ := props[name].(map[string]any)
+	desc, _ := p["description"].(string)
+	if desc == "" {
+		desc, _ = resolve(p)["description"].(string)
+	}
+	if i := strings.Index(desc, ". "); i >= 0 {
+		desc = desc[:i+1]
+	}
+	if desc == "" {
+		return "add " + name + ":"
+	}
+	return "add " + name + ": " + strings.TrimSuffix(desc, ".")
+}
+
+// fieldName is the last field name of a JSON pointer: the name a user wrote, even for a list item.
+func fieldName(ptr string) string {
+	segs := strings.Split(ptr, "/")
+	for i := len(segs) - 1; i >= 0; i-- {
+		s := segs[i]
+		if s == "" {
+			continue
+		}
+		if s[0] >= '0' && s[0] <= '9' {
+			continue
+		}
+		return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	}
+	return "the manifest"
+}
+
+// typeMessage turns "expected string, but got number" into what to write instead.
+func typeMessage(field, msg string, n *yaml.Node) (string, string) {
+	want, got, _ := strings.Cut(strings.TrimPrefix(msg, "expected "), ", but got ")
+	nice := func(t string) string {
+		switch t {
+		case "object":
+			return "a mapping"
+		case "array":
+			return "a list"
+		case "string":
+			return "a string"
+		case "number", "integer":
+			return "a number"
+		case "boolean":
+			return "true or false"
+		case "null":
+			return "empty"
+		}
+		return t
+	}
+	var wants []string
+	for _, w := range strings.Split(want, " or ") {
+		wants = append(wants, nice(w))
+	}
+	m := fmt.Sprintf("%s must be %s, not %s", field, strings.Join(wants, " or "), nice(got))
+	switch {
+	case got == "null":
+		return fmt.Sprintf("%s is empty", field), "give it a value or remove the line"
+	case want == "string" && n != nil && n.Kind == yaml.ScalarNode:
+		return m, fmt.Sprintf("quote the value: %s: %q", field, n.Value)
+	case want == "array" && n != nil && n.Kind == yaml.ScalarNode:
+		return m, fmt.Sprintf("write a list: %s: [%s]", field, n.Value)
+	}
+	return m, ""
+}
