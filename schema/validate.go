@@ -136,7 +136,7 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 			d.Msg = fmt.Sprintf("unknown permission set %q", v)
 			d.Hint = didYouMean(v, permissionSetNames())
 			if d.Hint == "" {
-				d.Hint = "permission set names are listed in the permission-set enum of 'iamsync schema'"
+				d.Hint = "'iamsync schema --permission-sets' lists the permission sets"
 			}
 			return []Diagnostic{d}
 		}
