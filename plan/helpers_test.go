@@ -1,0 +1,139 @@
+package plan
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// Lookups shared by the hand-built tests and the fuzz target.
+var (
+	testProjects = []*model.Project{
+		{ID: "5e1b2c3d-0000-4000-8000-00000000a001", Name: "web"},
+		{ID: "5e1b2c3d-0000-4000-8000-00000000a002", Name: "data"},
+		{ID: "5e1b2c3d-0000-4000-8000-00000000a000", Name: "default"},
+	}
+	testUsers = []*model.User{
+		{ID: "7a000000-0000-4000-8000-0000000000a1", Email: "alice@example.com"},
+		{ID: "7a000000-0000-4000-8000-0000000000b2", Email: "bob@example.com"},
+	}
+	testCreated = time.Date(2026, 11, 1, 10, 0, 0, 123456000, time.UTC)
+)
+
+func mustClone(t testing.TB, o *model.Org) *model.Org {
+	t.Helper()
+	c, err := cloneOrg(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// liveFrom returns what the live reader would report right after applying desired: every
+// resource owned by its stack, with IDs, and in the shapes the API returns rather than the
+// manifest's (sets reversed, null tags as [], projects as IDs, e-mails as the organization
+// spells them, expiry at another precision, the default project filled in).
+func liveFrom(t testing.TB, desired *model.Org) *model.Org {
+	t.Helper()
+	l := mustClone(t, desired)
+	l.Stack = ""
+	l.OrganizationID = "0a000000-0000-4000-8000-000000000000"
+	l.Projects = append([]*model.Project{}, testProjects...)
+	l.Users = append([]*model.User{}, testUsers...)
+	projectID := func(ref string) string {
+		for _, p := range testProjects {
+			if p.ID == ref || p.Name == ref {
+				return p.ID
+			}
+		}
+		return ref
+	}
+	email := func(s string) string { return strings.ToLower(s) }
+	own := func(m *model.Meta, id string) {
+		*m = model.Meta{ID: id, Owner: desired.Stack}
+	}
+	apiSet := func(s []string) []string {
+		out := append([]string{}, s...)
+		slices.Reverse(out)
+		return out
+	}
+	ids := map[model.Key]string{}
+	for i, a := range l.Applications {
+		own(&a.Meta, "app-"+strings.Repeat("0", i)+a.Name)
+		ids[a.Key()] = a.ID
+		a.Tags = apiSet(a.Tags)
+	}
+	for i, g := range l.Groups {
+		own(&g.Meta, "grp-"+strings.Repeat("0", i)+g.Name)
+		ids[g.Key()] = g.ID
+		g.Tags = apiSet(g.Tags)
+		users := make([]string, len(g.Members.Users))
+		for j, u := range g.Members.Users {
+			users[j] = email(u)
+		}
+		g.Members = model.Members{Applications: apiSet(g.Members.Applications), Users: apiSet(users)}
+	}
+	for i, p := range l.Policies {
+		own(&p.Meta, "pol-"+strings.Repeat("0", i)+p.Name)
+		p.Tags = apiSet(p.Tags)
+		switch p.Principal.Kind {
+		case model.PrincipalApplication, model.PrincipalGroup:
+			if p.Principal.ID == "" {
+				p.Principal.ID = ids[model.Key{Kind: model.Kind(p.Principal.Kind), Name: p.Principal.Name}]
+			}
+		case model.PrincipalUser:
+			p.Principal.Name = email(p.Principal.Name)
+			for _, u := range testUsers {
+				if u.Email == p.Principal.Name {
+					p.Principal.ID = u.ID
+				}
+			}
+		}
+		for j := range p.Rules {
+			r := &p.Rules[j]
+			r.Pos = model.Pos{}
+			r.PermissionSets = apiSet(r.PermissionSets)
+			projects := make([]string, len(r.Projects))
+			for k, ref := range r.Projects {
+				projects[k] = projectID(ref)
+			}
+			r.Projects = apiSet(projects)
+		}
+		slices.Reverse(p.Rules)
+	}
+	for i, k := range l.APIKeys {
+		id := k.ID
+		if id == "" {
+			id = "SCW" + strings.Repeat("0", i) + "KEY"
+		}
+		own(&k.Meta, id)
+		k.Secret, k.RotateBefore = "", 0
+		if k.DefaultProject == "" {
+			k.DefaultProject = testProjects[2].ID
+		}
+		k.DefaultProject = projectID(k.DefaultProject)
+		k.CreatedAt = testCreated
+		switch {
+		case k.ExpiresAt != nil:
+			at := k.ExpiresAt.UTC().Add(-300 * time.Millisecond)
+			k.ExpiresAt = &at
+		case k.ExpiresIn != 0:
+			at := testCreated.Add(k.ExpiresIn + 20*time.Second).Truncate(time.Second)
+			k.ExpiresAt, k.ExpiresIn = &at, 0
+		}
+	}
+	return l
+}
