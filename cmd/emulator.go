@@ -1,9 +1,171 @@
 package cmd
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
 
-// runEmulator is not written yet.
-func runEmulator(_ context.Context, env Env, _ []string) int {
-	errorf(env, "'emulator' is not implemented yet")
-	return ExitError
+	"github.com/spf13/pflag"
+
+	"github.com/iamsync/iamsync/emulator"
+)
+
+type emulatorFlags struct {
+	listen           string        // address to serve on; port 0 picks a free one
+	state            string        // state file ("" = in memory)
+	seed             int64         // IDs, keys and faults derive from it
+	faultRate        float64       // probability of a fault per request
+	faultKinds       string        // comma-separated emulator.FaultKind values
+	faultRoutes      string        // comma-separated route selectors ("" = all)
+	latency          time.Duration // added delay (every request unless --fault-kinds is set)
+	users            string        // comma-separated member emails to seed
+	managedObjects   bool          // seed a provider-managed VPN application and policy
+	printCredentials bool          // print the owner secret again for an existing state
+}
+
+var faultKinds = []string{"429", "500", "503", "409", "drop", "lost-response", "latency"}
+
+func (f *emulatorFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "address to serve on (port 0 = any free port; the actual address is printed)")
+	fs.StringVar(&f.state, "state", "", "persist the organization in `FILE` (created on first start; 0600, holds secret keys)")
+	fs.Int64Var(&f.seed, "seed", 0, "seed of IDs, keys and fault draws (same seed, same requests: same answers)")
+	fs.Float64Var(&f.faultRate, "fault-rate", 0, "probability (0..1) that a request gets a fault from --fault-kinds")
+	fs.StringVar(&f.faultKinds, "fault-kinds", "", "comma-separated faults: "+strings.Join(faultKinds, ", ")+" (default 503)")
+	fs.StringVar(&f.faultRoutes, "fault-routes", "", "comma-separated routes faults apply to, e.g. 'POST /iam/v1alpha1/api-keys' (default all)")
+	fs.DurationVar(&f.latency, "latency", 0, "added latency: on every request, or only for the 'latency' fault kind when --fault-kinds is set")
+	fs.StringVar(&f.users, "users", "", "comma-separated emails of member users to seed (new state only)")
+	fs.BoolVar(&f.managedObjects, "managed-objects", false, "seed a provider-managed VPN Gateway application and policy (new state only)")
+	fs.BoolVar(&f.printCredentials, "print-credentials", false, "print the owner secret key even when the state already existed")
+}
+
+func (f *emulatorFlags) check() error {
+	if f.faultRate < 0 || f.faultRate > 1 {
+		return fmt.Errorf("--fault-rate must be between 0 and 1, not %v", f.faultRate)
+	}
+	if f.latency < 0 {
+		return fmt.Errorf("--latency must not be negative")
+	}
+	for _, k := range splitList(f.faultKinds) {
+		ok := false
+		for _, known := range faultKinds {
+			ok = ok || k == known
+		}
+		if !ok {
+			if s := suggest(k, faultKinds); s != "" {
+				return fmt.Errorf("unknown fault kind %q in --fault-kinds (did you mean %q?)", k, s)
+			}
+			return fmt.Errorf("unknown fault kind %q in --fault-kinds; known: %s", k, strings.Join(faultKinds, ", "))
+		}
+	}
+	if f.faultRate > 0 && f.faultKinds == "" && f.latency > 0 {
+		return fmt.Errorf("--fault-rate with --latency needs --fault-kinds (latency alone delays every request)")
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+const emulatorUsage = `Usage: iamsync emulator [flags]
+
+Runs the local Scaleway IAM API emulator (IAM v1alpha1 and Account v3 projects) until
+interrupted, then saves its state. It prints the environment for any Scaleway SDK or CLI:
+  export SCW_API_URL=… SCW_ACCESS_KEY=… SCW_SECRET_KEY=… SCW_DEFAULT_ORGANIZATION_ID=… SCW_DEFAULT_PROJECT_ID=…
+The owner secret key is printed when the organization is created; restarting on an existing
+--state prints everything but the secret, unless --print-credentials is given.
+Request counts are served at GET /_emulator/stats.
+
+Example:
+  eval "$(iamsync emulator --state org.json --users alice@example.com &)"
+  iamsync emulator --listen 127.0.0.1:8080 --fault-rate 0.1 --fault-kinds 429,503
+
+Flags:
+`
+
+func runEmulator(ctx context.Context, env Env, args []string) int {
+	var f emulatorFlags
+	fs := pflag.NewFlagSet("emulator", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(env.Stderr)
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(env.Stderr, emulatorUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return ExitOK
+		}
+		return ExitError
+	}
+	if fs.NArg() > 0 {
+		errorf(env, "emulator takes no arguments, got %q", fs.Arg(0))
+		return ExitError
+	}
+	if err := f.check(); err != nil {
+		errorf(env, "%v", err)
+		return ExitError
+	}
+	state := f.state
+	if state != "" && env.Dir != "" && !filepath.IsAbs(state) {
+		state = filepath.Join(env.Dir, state)
+	}
+	srv, err := emulator.New(emulator.Options{
+		Seed: f.seed, StatePath: state, ManagedObjects: f.managedObjects, Users: splitList(f.users),
+	})
+	if err != nil {
+		errorf(env, "%v", err)
+		if state != "" {
+			hintf(env, "move %s aside to start a new organization", state)
+		}
+		return ExitError
+	}
+	if !srv.Fresh() && (f.users != "" || f.managedObjects) {
+		warnf(env, "--users and --managed-objects only apply to a new state; %s already exists", state)
+	}
+	var kinds []emulator.FaultKind
+	for _, k := range splitList(f.faultKinds) {
+		kinds = append(kinds, emulator.FaultKind(k))
+	}
+	srv.SetFaults(emulator.Faults{Seed: f.seed, Rate: f.faultRate, Kinds: kinds, Latency: f.latency, Routes: splitList(f.faultRoutes)})
+	if err := srv.Listen(f.listen); err != nil {
+		errorf(env, "%v", err)
+		hintf(env, "pick another address with --listen, or port 0 for any free port")
+		srv.Close()
+		return ExitError
+	}
+	owner := srv.Owner()
+	fmt.Fprintf(env.Stdout, "export SCW_API_URL=%s\n", srv.URL())
+	fmt.Fprintf(env.Stdout, "export SCW_ACCESS_KEY=%s\n", owner.AccessKey)
+	if srv.Fresh() || f.printCredentials {
+		fmt.Fprintf(env.Stdout, "export SCW_SECRET_KEY=%s\n", owner.SecretKey)
+	}
+	fmt.Fprintf(env.Stdout, "export SCW_DEFAULT_ORGANIZATION_ID=%s\n", owner.OrganizationID)
+	fmt.Fprintf(env.Stdout, "export SCW_DEFAULT_PROJECT_ID=%s\n", owner.ProjectID)
+	if !srv.Fresh() && !f.printCredentials {
+		hintf(env, "the owner secret key was printed when %s was created; add --print-credentials to print it again", state)
+	}
+	where := "in memory only"
+	if state != "" {
+		where = "state in " + state
+	}
+	fmt.Fprintf(env.Stderr, "iamsync: emulator serving on %s (%s); stop with Ctrl-C or SIGTERM\n", srv.URL(), where)
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		errorf(env, "stopping the emulator: %v", err)
+		return ExitError
+	}
+	if state != "" {
+		fmt.Fprintf(env.Stderr, "iamsync: emulator stopped; state saved to %s\n", state)
+	}
+	return ExitOK
 }

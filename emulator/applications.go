@@ -41,8 +41,10 @@ func (s *Server) applicationOut(a *application) applicationJSON {
 			n++
 		}
 	}
+	// The owner application cannot be deleted (it holds the owner key), and says so.
+	deletable := !a.Managed && a.ID != s.st.OwnerApplicationID
 	return applicationJSON{a.ID, a.Name, a.Description, stamp(a.CreatedAt), stamp(a.UpdatedAt), s.st.OrganizationID,
-		!a.Managed, !a.Managed, a.Managed, n, tagsOut(a.Tags)}
+		!a.Managed, deletable, a.Managed, n, tagsOut(a.Tags)}
 }
 
 // tagsOut: a null or missing tags list is stored and returned as [] (§4, trap 6).
