@@ -18,6 +18,8 @@ type differ struct {
 	claimed map[*model.Meta]bool
 	// deleted holds the keys of the applications and groups this plan deletes.
 	deleted map[model.Key]bool
+	// adoptAsked holds the keys of the declared resources marked adopt: true.
+	adoptAsked map[model.Key]bool
 }
 
 // Diff compares the organization the manifests describe (desired, references by name, Stack
@@ -56,8 +58,21 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 			FormatVersion: FormatVersion, Stack: d.Stack, OrganizationID: l.OrganizationID,
 			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: []Warning{},
 		},
-		claimed: map[*model.Meta]bool{},
-		deleted: map[model.Key]bool{},
+		claimed:    map[*model.Meta]bool{},
+		deleted:    map[model.Key]bool{},
+		adoptAsked: map[model.Key]bool{},
+	}
+	for _, a := range d.Applications {
+		df.adoptAsked[a.Key()] = a.Adopt
+	}
+	for _, g := range d.Groups {
+		df.adoptAsked[g.Key()] = g.Adopt
+	}
+	for _, p := range d.Policies {
+		df.adoptAsked[p.Key()] = p.Adopt
+	}
+	for _, k := range d.APIKeys {
+		df.adoptAsked[k.Key()] = k.Adopt
 	}
 	if df.plan.OrganizationID == "" {
 		df.plan.OrganizationID = d.OrganizationID
@@ -134,6 +149,9 @@ func (df *differ) act(v verdict, key model.Key, pos model.Pos, id string, create
 	switch v {
 	case vCreate:
 		a.Op, a.Changes = Create, create
+		if df.adoptAsked[key] {
+			df.warn(key, pos, "adopt: true, but no live resource has this name: it will be created")
+		}
 	case vUpdate:
 		if len(changes) == 0 {
 			return
