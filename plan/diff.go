@@ -18,8 +18,6 @@ type differ struct {
 	claimed map[*model.Meta]bool
 	// deleted holds the keys of the applications and groups this plan deletes.
 	deleted map[model.Key]bool
-	// adoptAsked holds the keys of the declared resources marked adopt: true.
-	adoptAsked map[model.Key]bool
 }
 
 // Diff compares the organization the manifests describe (desired, references by name, Stack
@@ -58,21 +56,8 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 			FormatVersion: FormatVersion, Stack: d.Stack, OrganizationID: l.OrganizationID,
 			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: []Warning{},
 		},
-		claimed:    map[*model.Meta]bool{},
-		deleted:    map[model.Key]bool{},
-		adoptAsked: map[model.Key]bool{},
-	}
-	for _, a := range d.Applications {
-		df.adoptAsked[a.Key()] = a.Adopt
-	}
-	for _, g := range d.Groups {
-		df.adoptAsked[g.Key()] = g.Adopt
-	}
-	for _, p := range d.Policies {
-		df.adoptAsked[p.Key()] = p.Adopt
-	}
-	for _, k := range d.APIKeys {
-		df.adoptAsked[k.Key()] = k.Adopt
+		claimed: map[*model.Meta]bool{},
+		deleted: map[model.Key]bool{},
 	}
 	if df.plan.OrganizationID == "" {
 		df.plan.OrganizationID = d.OrganizationID
@@ -129,8 +114,13 @@ func checkDesired(d *model.Org, errs *errList) {
 	for _, p := range d.Policies {
 		check(p.Key(), p.Pos, p.Tags)
 	}
+	accessKeys := map[string]bool{}
 	for _, k := range d.APIKeys {
 		check(k.Key(), k.Pos, nil)
+		if k.ID != "" && accessKeys[k.ID] {
+			errs.add(k.Pos, k.Key(), "access key %q is declared by another key too", k.ID)
+		}
+		accessKeys[k.ID] = true
 		if k.ExpiresAt != nil && k.ExpiresIn != 0 {
 			errs.add(k.Pos, k.Key(), "expires_at and expires_in are exclusive")
 		}
@@ -149,9 +139,6 @@ func (df *differ) act(v verdict, key model.Key, pos model.Pos, id string, create
 	switch v {
 	case vCreate:
 		a.Op, a.Changes = Create, create
-		if df.adoptAsked[key] {
-			df.warn(key, pos, "adopt: true, but no live resource has this name: it will be created")
-		}
 	case vUpdate:
 		if len(changes) == 0 {
 			return

@@ -52,6 +52,9 @@ func (df *differ) decide(key model.Key, d *model.Meta, cands []*model.Meta, expl
 				"correct the id, or remove it to create a new key")
 			return vConflict, -1
 		}
+		if d.Adopt {
+			df.warn(key, d.Pos, "adopt: true, but no live resource has this name: it will be created")
+		}
 		return vCreate, -1
 	}
 	var ours []int
