@@ -129,10 +129,10 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 			c.add(s, "/principal/group", "E402", p.Key(), fmt.Sprintf("policy %s names group %q, which the set does not declare", p.Name, pr.Name), c.refHint(pr.Name, apps, groups, "group"))
 		}
 	}
-	seen := map[string]int{}
+	seen := map[string]model.Rule{}
 	for i, r := range p.Rules {
 		sub := fmt.Sprintf("/rules/%d", i)
-		if s.bad(sub) {
+		if s.badWithin(sub) {
 			continue
 		}
 		var orgSets, projSets []string
@@ -159,9 +159,9 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 		}
 		canon := r.Canonical()
 		if first, ok := seen[canon]; ok {
-			c.add(s, sub, "E506", p.Key(), fmt.Sprintf("rule repeats rule %d of policy %s", first+1, p.Name), "remove one of the two")
+			c.add(s, sub, "E506", p.Key(), fmt.Sprintf("this rule repeats the rule at line %d of policy %s", first.Pos.Line, p.Name), "remove one of the two")
 		} else {
-			seen[canon] = i
+			seen[canon] = r
 		}
 	}
 }

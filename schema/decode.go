@@ -19,9 +19,10 @@ type src struct {
 	ptr string
 }
 
-func (s src) pos(sub string) model.Pos { return s.f.pos(s.ptr + sub) }
-func (s src) path(sub string) string   { return s.f.path(s.ptr + sub) }
-func (s src) bad(sub string) bool      { return s.f.isBad(s.ptr + sub) }
+func (s src) pos(sub string) model.Pos  { return s.f.pos(s.ptr + sub) }
+func (s src) path(sub string) string    { return s.f.path(s.ptr + sub) }
+func (s src) bad(sub string) bool       { return s.f.isBad(s.ptr + sub) }
+func (s src) badWithin(sub string) bool { return s.f.badWithin(s.ptr + sub) }
 
 // header is what each file says about the set as a whole.
 type header struct {

@@ -100,6 +100,20 @@ func (f *file) isBad(ptr string) bool {
 	}
 }
 
+// badWithin reports whether the schema rejected the value at ptr, an enclosing value, or a value
+// inside it: a rule with any schema error is not checked for scopes or repeats.
+func (f *file) badWithin(ptr string) bool {
+	if f.isBad(ptr) {
+		return true
+	}
+	for b := range f.bad {
+		if strings.HasPrefix(b, ptr+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 func parentPtr(ptr string) string {
 	if i := strings.LastIndexByte(ptr, '/'); i >= 0 {
 		return ptr[:i]
@@ -148,7 +162,9 @@ func parseFile(name string, data []byte, lim Limits) (*file, []Diagnostic) {
 	f := &file{name: name, lines: bytes.Count(data, []byte("\n")) + 1, root: doc.Content[0], entries: map[string]entry{}, bad: map[string]bool{}}
 	var ds []Diagnostic
 	nodes := 0
-	if !checkNodes(f, f.root, 1, &nodes, lim, &ds) {
+	ok := checkNodes(f, f.root, 1, &nodes, lim, &ds)
+	ds = collapse(ds)
+	if !ok {
 		return nil, ds
 	}
 	if len(ds) > 0 {
@@ -197,14 +213,36 @@ func decodeYAML(data []byte) (doc *yaml.Node, err error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// parserProblems are yaml.v3's parser (not scanner) messages. For those, yaml.v3 reports the
+// 0-based line of the construct being parsed, so the 1-based line is one more.
+var parserProblems = map[string]string{
+	"did not find expected ',' or ']'":       "a list opened with '[' on this line is not closed with ']'",
+	"did not find expected ',' or '}'":       "a mapping opened with '{' on this line is not closed with '}'",
+	"did not find expected '-' indicator":    "a list item here is not indented like the items before it",
+	"did not find expected <document start>": "unexpected content after the document",
+	"did not find expected key":              "a line in the mapping starting here is not indented like its neighbours",
+	"did not find expected node content":     "a value is missing here",
+	"found duplicate %TAG directive":         "duplicate %TAG directive",
+	"found duplicate %YAML directive":        "duplicate %YAML directive",
+	"found incompatible YAML document":       "unsupported YAML version directive",
+	"found undefined tag handle":             "undefined tag handle",
+}
+
 func yamlErrorLine(err error) (int, string) {
 	s := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(s); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil {
+			if nice, ok := parserProblems[m[2]]; ok {
+				return n + 1, fmt.Sprintf("%s (%s)", nice, m[2])
+			}
 			return n, m[2]
 		}
 	}
-	return 1, strings.TrimPrefix(s, "yaml: ")
+	msg := strings.TrimPrefix(s, "yaml: ")
+	if nice, ok := parserProblems[msg]; ok {
+		msg = fmt.Sprintf("%s (%s)", nice, msg)
+	}
+	return 1, msg
 }
 
 // firstCol is the column of the first non-blank character of a line (1 when there is none), the
@@ -308,6 +346,31 @@ func checkNodes(f *file, n *yaml.Node, depth int, count *int, lim Limits, ds *[]
 		}
 	}
 	return true
+}
+
+// collapse keeps the first anchor and the first alias of a file and counts the others: an alias
+// bomb is one mistake, not hundreds.
+func collapse(ds []Diagnostic) []Diagnostic {
+	var out []Diagnostic
+	first := map[string]int{}
+	more := map[string]int{}
+	for _, d := range ds {
+		if d.Code != "E105" || !strings.HasPrefix(d.Msg, "YAML a") {
+			out = append(out, d)
+			continue
+		}
+		kind := d.Msg[:strings.IndexByte(d.Msg, '(')]
+		if _, ok := first[kind]; ok {
+			more[kind]++
+			continue
+		}
+		first[kind] = len(out)
+		out = append(out, d)
+	}
+	for kind, n := range more {
+		out[first[kind]].Msg += fmt.Sprintf(" (and %d more in this file)", n)
+	}
+	return out
 }
 
 func isNull(n *yaml.Node) bool {

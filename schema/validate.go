@@ -179,6 +179,9 @@ func hasKey(m *yaml.Node, k string) bool {
 func requiredHint(sch map[string]any, name string) string {
 	props, _ := sch["properties"].(map[string]any)
 	p, _ := props[name].(map[string]any)
+	if c, ok := p["const"]; ok {
+		return fmt.Sprintf("add %s: %v", name, c)
+	}
 	desc, _ := p["description"].(string)
 	if desc == "" {
 		desc, _ = resolve(p)["description"].(string)
@@ -186,10 +189,11 @@ func requiredHint(sch map[string]any, name string) string {
 	if i := strings.Index(desc, ". "); i >= 0 {
 		desc = desc[:i+1]
 	}
+	desc = strings.TrimSuffix(desc, ".")
 	if desc == "" {
 		return "add " + name + ":"
 	}
-	return "add " + name + ": " + strings.TrimSuffix(desc, ".")
+	return fmt.Sprintf("add %s: (%s%s)", name, strings.ToLower(desc[:1]), desc[1:])
 }
 
 // fieldName is the last field name of a JSON pointer: the name a user wrote, even for a list item.
