@@ -511,3 +511,26 @@ func TestRenderWriteErrors(t *testing.T) {
 		t.Error("WriteJSON: write error lost")
 	}
 }
+
+func TestRenderEscapesControlCharacters(t *testing.T) {
+	d := &model.Org{Stack: "prod", Applications: []*model.Application{{Name: "ci", Description: "one\ntwo\x1b[2J"}}}
+	l := &model.Org{Applications: []*model.Application{
+		{Meta: model.Meta{ID: "1", Owner: "prod"}, Name: "ci", Tags: []string{"evil\x1b[31m"}},
+		{Meta: model.Meta{ID: "2", Owner: "prod"}, Name: "gone\u202e"},
+	}}
+	p := mustDiff(t, d, l, Options{})
+	var md bytes.Buffer
+	if err := RenderMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": render(t, p), "markdown": md.String()} {
+		if strings.ContainsAny(out, "\x1b\u202e") {
+			t.Errorf("%s rendering passes control characters through:\n%q", name, out)
+		}
+		for _, want := range []string{`evil\x1b[31m`, `two\x1b[2J`, `gone\u202e`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s rendering lacks %q:\n%s", name, want, out)
+			}
+		}
+	}
+}

@@ -22,13 +22,13 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	if len(p.Conflicts) > 0 {
 		fmt.Fprintf(bw, "\n> [!CAUTION]\n> **%s: this plan cannot be applied.**\n>\n", plural(len(p.Conflicts), "conflict", "conflicts"))
 		for _, c := range p.Conflicts {
-			fmt.Fprintf(bw, "> - %s", codeSpan(c.Key.String()))
+			fmt.Fprintf(bw, "> - %s", codeSpan(printable(c.Key.String())))
 			if where := conflictWhere(c); where != "" {
 				fmt.Fprintf(bw, " (%s)", mdEscape(where))
 			}
-			fmt.Fprintf(bw, ": %s.", mdEscape(c.Reason))
+			fmt.Fprintf(bw, ": %s.", mdEscape(printable(c.Reason)))
 			if c.Hint != "" {
-				fmt.Fprintf(bw, " Hint: %s.", c.Hint)
+				fmt.Fprintf(bw, " Hint: %s.", mdHintEscaper.Replace(printable(c.Hint)))
 			}
 			bw.WriteString("\n")
 		}
@@ -37,7 +37,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	var destroyed []string
 	for _, a := range p.Actions {
 		if a.Op.Destructive() {
-			destroyed = append(destroyed, fmt.Sprintf("%s (%s)", codeSpan(a.Key.String()), a.Op))
+			destroyed = append(destroyed, fmt.Sprintf("%s (%s)", codeSpan(printable(a.Key.String())), a.Op))
 		}
 	}
 	if len(destroyed) > 0 {
@@ -63,7 +63,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	if len(p.Warnings) > 0 {
 		fmt.Fprintf(bw, "\n**%s**\n\n", plural(len(p.Warnings), "warning", "warnings"))
 		for _, wa := range p.Warnings {
-			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(wa.Key.String()), mdEscape(wa.Message))
+			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(printable(wa.Key.String())), mdEscape(printable(wa.Message)))
 		}
 	}
 	return bw.Flush()
@@ -127,3 +127,6 @@ func codeSpan(s string) string {
 var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "`", "\\`")
 
 func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// mdHintEscaper is mdEscaper but for backticks: hints quote what to type as code.
+var mdHintEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)

@@ -8,6 +8,7 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
@@ -34,7 +35,7 @@ type line struct {
 
 // actionLines lays out one action.
 func actionLines(a Action) []line {
-	head := a.Op.Symbol() + " " + a.Key.String()
+	head := a.Op.Symbol() + " " + printable(a.Key.String())
 	var where []string
 	if !a.Pos.IsZero() {
 		where = append(where, a.Pos.String())
@@ -115,9 +116,9 @@ func conflictWhere(c Conflict) string {
 
 func warningWhere(w Warning) string {
 	if w.Pos.IsZero() {
-		return w.Key.String()
+		return printable(w.Key.String())
 	}
-	return fmt.Sprintf("%s (%s)", w.Key, w.Pos)
+	return printable(fmt.Sprintf("%s (%s)", w.Key, w.Pos))
 }
 
 func plural(n int, one, many string) string {
@@ -125,4 +126,29 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// printable escapes control and bidirectional-formatting characters (tab aside), so that a
+// name or tag someone set in the organization cannot move the cursor, recolour a terminal or
+// reorder what a reviewer reads.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r <= 0xff:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029')
 }

@@ -52,13 +52,13 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		bw.WriteString(paint(ansiBold+ansiRed, fmt.Sprintf("Conflicts (%d): declared resources this stack may not change. The plan cannot be applied.", len(p.Conflicts))))
 		bw.WriteString("\n")
 		for _, c := range p.Conflicts {
-			head := "! " + c.Key.String()
+			head := "! " + printable(c.Key.String())
 			if where := conflictWhere(c); where != "" {
 				head += "  # " + where
 			}
-			fmt.Fprintf(bw, "\n%s\n    %s\n", paint(ansiRed, head), c.Reason)
+			fmt.Fprintf(bw, "\n%s\n    %s\n", paint(ansiRed, head), printable(c.Reason))
 			if c.Hint != "" {
-				fmt.Fprintf(bw, "    hint: %s\n", c.Hint)
+				fmt.Fprintf(bw, "    hint: %s\n", printable(c.Hint))
 			}
 		}
 	}
@@ -69,7 +69,7 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		bw.WriteString(paint(ansiYellow, fmt.Sprintf("Warnings (%d):", len(p.Warnings))))
 		bw.WriteString("\n")
 		for _, wa := range p.Warnings {
-			fmt.Fprintf(bw, "  %s: %s\n", warningWhere(wa), wa.Message)
+			fmt.Fprintf(bw, "  %s: %s\n", warningWhere(wa), printable(wa.Message))
 		}
 	}
 	if len(p.Actions)+len(p.Conflicts)+len(p.Warnings) > 0 {
@@ -104,6 +104,7 @@ func textLine(l line, paint func(code, s string) string) string {
 
 func textLine1(l line, paint func(code, s string) string) string {
 	indent := strings.Repeat("  ", l.depth)
+	l.text = printable(l.text)
 	switch l.kind {
 	case lHeader:
 		return paint(ansiBold+opColor(l.op), l.text)
