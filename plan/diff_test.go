@@ -534,3 +534,25 @@ func TestRenderEscapesControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderTextDiff(t *testing.T) {
+	tests := []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"line changed", "a\nb\nc", "a\nB\nc", []string{"  a", "- b", "+ B", "  c"}},
+		{"final newline only", "a\nb", "a\nb\n", []string{"  a", "  b", "# final newline added"}},
+		{"from empty", "", "a\nb", []string{"+ a", "+ b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, l := range textDiff(tt.old, tt.new) {
+				got = append(got, strings.TrimPrefix(textLine(l, noPaint), "      "))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -81,6 +81,22 @@ func changeLines(op Op, c FieldChange) []line {
 
 // textDiff shows a change of multi-line text line by line.
 func textDiff(old, new string) []line {
+	// Diff whole lines only: a last line without its newline would otherwise differ from the
+	// same line with one. A change of the final newline alone gets a note.
+	var note []line
+	if strings.HasSuffix(old, "\n") != strings.HasSuffix(new, "\n") {
+		what := "removed"
+		if strings.HasSuffix(new, "\n") {
+			what = "added"
+		}
+		note = []line{{kind: lNote, depth: 3, text: "# final newline " + what}}
+	}
+	if !strings.HasSuffix(old, "\n") && old != "" {
+		old += "\n"
+	}
+	if !strings.HasSuffix(new, "\n") && new != "" {
+		new += "\n"
+	}
 	dmp := diffmatchpatch.New()
 	a, b, lines := dmp.DiffLinesToChars(old, new)
 	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
@@ -100,7 +116,7 @@ func textDiff(old, new string) []line {
 			ls = append(ls, line{kind: kind, depth: 3, text: strings.TrimSuffix(t, "\n")})
 		}
 	}
-	return ls
+	return append(ls, note...)
 }
 
 func conflictWhere(c Conflict) string {
