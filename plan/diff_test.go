@@ -556,3 +556,21 @@ func TestRenderTextDiff(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderMarkdownBounded(t *testing.T) {
+	d := &model.Org{Stack: "prod"}
+	for i := range 2000 {
+		d.Applications = append(d.Applications, &model.Application{Name: fmt.Sprintf("app-%04d", i), Description: strings.Repeat("x", 40)})
+	}
+	p := mustDiff(t, d, &model.Org{}, Options{})
+	var b bytes.Buffer
+	if err := RenderMarkdown(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > 65536 {
+		t.Errorf("comment is %d bytes, over GitHub's limit", b.Len())
+	}
+	if !strings.Contains(b.String(), "more, left out") || !strings.HasPrefix(b.String(), "**iamsync plan** for stack `prod`: 2000 to add") {
+		t.Errorf("truncated comment lacks its summary or its note:\n%s…", b.String()[:300])
+	}
+}

@@ -40,20 +40,30 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			destroyed = append(destroyed, fmt.Sprintf("%s (%s)", codeSpan(printable(a.Key.String())), a.Op))
 		}
 	}
-	if len(destroyed) > 0 {
-		fmt.Fprintf(bw, "\n> [!WARNING]\n> **%s:** %s\n", plural(len(destroyed), "resource will be destroyed", "resources will be destroyed"), strings.Join(destroyed, ", "))
+	if n := len(destroyed); n > 0 {
+		const shown = 25
+		if n > shown {
+			destroyed = append(destroyed[:shown], fmt.Sprintf("and %d more", n-shown))
+		}
+		fmt.Fprintf(bw, "\n> [!WARNING]\n> **%s:** %s\n", plural(n, "resource will be destroyed", "resources will be destroyed"), strings.Join(destroyed, ", "))
 	}
 
 	if len(p.Actions) > 0 {
 		var body strings.Builder
 		for i, a := range p.Actions {
+			var block strings.Builder
 			if i > 0 {
-				body.WriteString("\n")
+				block.WriteString("\n")
 			}
 			for _, l := range actionLines(a) {
-				body.WriteString(strings.TrimRight(mdGutter(l)+" "+textLine(l, noPaint), " "))
-				body.WriteString("\n")
+				block.WriteString(strings.TrimRight(mdGutter(l)+" "+textLine(l, noPaint), " "))
+				block.WriteString("\n")
 			}
+			if body.Len()+block.Len() > mdMaxActions {
+				fmt.Fprintf(&body, "\n  … %s more, left out to fit in a comment: see the text plan\n", plural(len(p.Actions)-i, "action", "actions"))
+				break
+			}
+			body.WriteString(block.String())
 		}
 		fence := codeFence(body.String())
 		fmt.Fprintf(bw, "\n<details><summary>%s</summary>\n\n%sdiff\n%s%s\n\n</details>\n",
@@ -68,6 +78,10 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	}
 	return bw.Flush()
 }
+
+// mdMaxActions bounds the diff block so that a comment stays under GitHub's 65,536-character
+// limit; the summary, conflicts and destructions above it are always complete.
+const mdMaxActions = 50000
 
 func noPaint(_, s string) string { return s }
 
