@@ -97,6 +97,9 @@ func orgFromBytes(data []byte) *model.Org {
 	for i := range s.next() % 4 {
 		k := &model.APIKey{Application: s.pick(apps...), Name: fmt.Sprintf("key%d", i), Description: s.text(),
 			DefaultProject: s.pick("", "web", testProjects[1].ID)}
+		if s.next()%3 == 0 {
+			k.ID = fmt.Sprintf("SCWFUZZ%02d", i) // declared by access key
+		}
 		switch s.next() % 3 {
 		case 1:
 			at := base.Add(time.Duration(s.next()) * time.Hour)
