@@ -160,6 +160,8 @@ type replayer struct {
 	token string
 	m     map[string]string // recorded ID or access key → emulator's
 	users int
+	// updated remembers, per recorded object ID, the last recorded and emulator updated_at.
+	updated map[string][2]string
 }
 
 func (rp *replayer) tr(s string) string {
@@ -487,6 +489,9 @@ func (rp *replayer) cmp(path, key string, rv, gv any, shapeOnly bool, diffs *[]s
 		if _, isUser := r["email"]; isUser {
 			shapeOnly = true
 		}
+		if !shapeOnly {
+			rp.checkUpdatedAt(path, r, g, diffs)
+		}
 		for k := range r {
 			if _, ok := g[k]; !ok && !(shapeOnly && alternativeKeys[k]) {
 				*diffs = append(*diffs, fmt.Sprintf("%s: key %q missing", path, k))
@@ -568,6 +573,9 @@ func (rp *replayer) cmp(path, key string, rv, gv any, shapeOnly bool, diffs *[]s
 	case nil:
 		return
 	default:
+		if (key == "created_at" || key == "updated_at") && stampRe.MatchString(fmt.Sprint(rv)) && !stampRe.MatchString(fmt.Sprint(gv)) {
+			*diffs = append(*diffs, fmt.Sprintf("%s: %v is not RFC 3339 UTC with 6 fractional digits", path, gv))
+		}
 		if shapeOnly || typeOnlyKeys[key] {
 			return
 		}
@@ -591,6 +599,29 @@ func (rp *replayer) cmp(path, key string, rv, gv any, shapeOnly bool, diffs *[]s
 			*diffs = append(*diffs, fmt.Sprintf("%s: %q, emulator %q", path, truncate(rs, 80), truncate(gs, 80)))
 		}
 	}
+}
+
+var stampRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
+
+// checkUpdatedAt: timestamps differ in value, but whether an object's updated_at moved
+// between two answers must agree with the recording (§5.2, trap 9).
+func (rp *replayer) checkUpdatedAt(path string, r, g map[string]any, diffs *[]string) {
+	id := itemID(r)
+	ru, ok1 := r["updated_at"].(string)
+	gu, ok2 := g["updated_at"].(string)
+	if id == "" || !ok1 || !ok2 {
+		return
+	}
+	if rp.updated == nil {
+		rp.updated = map[string][2]string{}
+	}
+	if prev, ok := rp.updated[id]; ok {
+		recMoved, emuMoved := prev[0] != ru, prev[1] != gu
+		if recMoved != emuMoved {
+			*diffs = append(*diffs, fmt.Sprintf("%s.updated_at: moved in the recording %v, in the emulator %v", path, recMoved, emuMoved))
+		}
+	}
+	rp.updated[id] = [2]string{ru, gu}
 }
 
 // cmpList compares a list of objects: items the cassette created (their ID is mapped) must
