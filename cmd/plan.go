@@ -121,7 +121,7 @@ func prepare(ctx context.Context, env Env, cf connFlags, paths []string, adopt b
 	if !ok {
 		return nil, ExitError
 	}
-	c, err := connect(env, cf)
+	c, err := connect(env, cf, desired.OrganizationID)
 	if err != nil {
 		reportConnectError(env, err)
 		return nil, ExitError

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
 	"github.com/scaleway/scaleway-sdk-go/scw"
 	"github.com/spf13/pflag"
 
@@ -58,8 +59,16 @@ func (c *conn) Close() error {
 	return nil
 }
 
-// connect builds the API client, starting the local emulator first with --local.
-func connect(env Env, f connFlags) (*conn, error) {
+// localUsers and localProjects populate a new --local organization so that the examples run
+// as they are: users are invited and projects created outside iamsync, never by it.
+var (
+	localUsers    = []string{"alice@example.com", "bob@example.com", "carol@example.com"}
+	localProjects = []string{"production", "staging", "backups", "data-warehouse", "platform"}
+)
+
+// connect builds the API client, starting the local emulator first with --local. orgID, when
+// set, is the organization a new local emulator takes (the manifests' organization_id).
+func connect(env Env, f connFlags, orgID string) (*conn, error) {
 	cfg := live.Config{
 		Profile:     f.profile,
 		Parallelism: f.parallelism,
@@ -72,9 +81,15 @@ func connect(env Env, f connFlags) (*conn, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create the local emulator's directory: %w", err)
 		}
-		emu, err := emulator.Start(emulator.Options{StatePath: path, Users: []string{"alice@example.com", "bob@example.com"}})
+		emu, err := emulator.Start(emulator.Options{StatePath: path, Users: localUsers, OrganizationID: orgID})
 		if err != nil {
 			return nil, fmt.Errorf("start the local emulator: %w", err)
+		}
+		if emu.Fresh() {
+			if err := seedLocalProjects(emu); err != nil {
+				emu.Close()
+				return nil, fmt.Errorf("seed the local emulator: %w", err)
+			}
 		}
 		creds := emu.Owner()
 		url := emu.URL()
@@ -89,6 +104,21 @@ func connect(env Env, f connFlags) (*conn, error) {
 	}
 	c.client = client
 	return c, nil
+}
+
+func seedLocalProjects(emu *emulator.Server) error {
+	o := emu.Owner()
+	client, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(o.AccessKey, o.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
+	if err != nil {
+		return err
+	}
+	api := account.NewProjectAPI(client)
+	for _, name := range localProjects {
+		if _, err := api.CreateProject(&account.ProjectAPICreateProjectRequest{Name: name, OrganizationID: o.OrganizationID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reportConnectError prints err with the next step for the user.
