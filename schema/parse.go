@@ -55,6 +55,19 @@ type file struct {
 	doc     any        // root as JSON values, for the schema validator
 	entries map[string]entry
 	bad     map[string]bool // instance locations the schema rejected: skip semantic checks there
+	badAnc  map[string]bool // every pointer enclosing a rejected location
+}
+
+// markBad records a location the schema rejected, and its ancestors for badWithin.
+func (f *file) markBad(ptr string) {
+	f.bad[ptr] = true
+	for p := ptr; p != ""; {
+		p = parentPtr(p)
+		if f.badAnc[p] {
+			break
+		}
+		f.badAnc[p] = true
+	}
 }
 
 func (f *file) at(ptr string) entry { return f.entries[ptr] }
@@ -103,15 +116,7 @@ func (f *file) isBad(ptr string) bool {
 // badWithin reports whether the schema rejected the value at ptr, an enclosing value, or a value
 // inside it: a rule with any schema error is not checked for scopes or repeats.
 func (f *file) badWithin(ptr string) bool {
-	if f.isBad(ptr) {
-		return true
-	}
-	for b := range f.bad {
-		if strings.HasPrefix(b, ptr+"/") {
-			return true
-		}
-	}
-	return false
+	return f.badAnc[ptr] || f.isBad(ptr)
 }
 
 func parentPtr(ptr string) string {
@@ -149,17 +154,19 @@ func parseFile(name string, data []byte, lim Limits) (*file, []Diagnostic) {
 	if err != nil {
 		var second *docError
 		if errors.As(err, &second) {
-			return nil, diag(second.line, 1, "E107", "the file holds more than one YAML document",
+			return nil, diag(max(1, min(second.line, bytes.Count(data, []byte("\n"))+1)), 1, "E107", "the file holds more than one YAML document",
 				"keep one document per file: move what follows '---' to a file of its own")
 		}
 		line, msg := yamlErrorLine(err)
+		// yaml.v3's line can point one past the last line when the input ends mid-construct.
+		line = max(1, min(line, bytes.Count(data, []byte("\n"))+1))
 		return nil, diag(line, firstCol(data, line), "E101", "YAML syntax error: "+msg, "")
 	}
 	if doc == nil || len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		return nil, diag(1, 1, "E107", "the file is empty",
 			"write at least 'version: 1' and 'stack: NAME', or delete the file")
 	}
-	f := &file{name: name, lines: bytes.Count(data, []byte("\n")) + 1, root: doc.Content[0], entries: map[string]entry{}, bad: map[string]bool{}}
+	f := &file{name: name, lines: bytes.Count(data, []byte("\n")) + 1, root: doc.Content[0], entries: map[string]entry{}, bad: map[string]bool{}, badAnc: map[string]bool{}}
 	var ds []Diagnostic
 	nodes := 0
 	ok := checkNodes(f, f.root, 1, &nodes, lim, &ds)

@@ -80,18 +80,20 @@ func propertyNames(s map[string]any) []string {
 	return names
 }
 
-// resolve follows $ref (local pointers only, which is all the embedded schema uses).
-func resolve(s map[string]any) map[string]any {
+// description is the first description along s's $ref chain: a property may describe itself
+// or inherit the description of the schema it refers to.
+func description(s map[string]any) string {
 	for range 10 {
+		if d, ok := s["description"].(string); ok {
+			return d
+		}
 		ref, ok := s["$ref"].(string)
 		if !ok {
-			return s
+			return ""
 		}
-		next := rawAt(strings.TrimPrefix(ref, "#"))
-		if next == nil {
-			return s
+		if s = rawAt(strings.TrimPrefix(ref, "#")); s == nil {
+			return ""
 		}
-		s = next
 	}
-	return s
+	return ""
 }

@@ -60,7 +60,7 @@ func walkSchemaError(f *file, e *jsonschema.ValidationError, ds *[]Diagnostic) {
 	}
 	owner := parentPtr(frag)
 	if kw != "additionalProperties" && kw != "required" {
-		f.bad[e.InstanceLocation] = true
+		f.markBad(e.InstanceLocation)
 	}
 	*ds = append(*ds, translate(f, e, kw, owner)...)
 }
@@ -76,13 +76,14 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 	switch kw {
 	case "additionalProperties":
 		allowed := propertyNames(sch)
+		props, _ := sch["properties"].(map[string]any)
 		var out []Diagnostic
 		if ent.val == nil || ent.val.Kind != yaml.MappingNode {
 			return nil
 		}
 		for i := 0; i+1 < len(ent.val.Content); i += 2 {
 			k := ent.val.Content[i].Value
-			if _, ok := (sch["properties"].(map[string]any))[k]; ok {
+			if _, ok := props[k]; ok {
 				continue
 			}
 			kp := ptr + "/" + escapePtr(k)
@@ -118,12 +119,26 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 		}
 		return []Diagnostic{d}
 	case "uniqueItems":
-		var i, j int
-		if _, err := fmt.Sscanf(e.Message, "items at index %d and %d are equal", &i, &j); err == nil && ent.val != nil && j < len(ent.val.Content) {
-			item := ent.val.Content[j]
-			ip := fmt.Sprintf("%s/%d", ptr, j)
-			return []Diagnostic{{Pos: f.pos(ip), Path: f.path(ip), Code: "E205", Severity: SeverityError,
-				Msg: fmt.Sprintf("%s lists %q twice (first at line %d)", field, item.Value, ent.val.Content[i].Line), Hint: "remove one of them"}}
+		// The validator stops at the first repeat; report each one.
+		if ent.val != nil && ent.val.Kind == yaml.SequenceNode {
+			var out []Diagnostic
+			first := map[string]*yaml.Node{}
+			for j, item := range ent.val.Content {
+				if item.Kind != yaml.ScalarNode {
+					continue
+				}
+				k := item.Tag + "\x00" + item.Value
+				if f0, ok := first[k]; ok {
+					ip := fmt.Sprintf("%s/%d", ptr, j)
+					out = append(out, Diagnostic{Pos: f.pos(ip), Path: f.path(ip), Code: "E205", Severity: SeverityError,
+						Msg: fmt.Sprintf("%s lists %q twice (first at line %d, column %d)", field, item.Value, f0.Line, f0.Column), Hint: "remove one of them"})
+					continue
+				}
+				first[k] = item
+			}
+			if len(out) > 0 {
+				return out
+			}
 		}
 		d.Code, d.Msg = "E205", field+" lists the same item twice"
 		return []Diagnostic{d}
@@ -182,10 +197,7 @@ func requiredHint(sch map[string]any, name string) string {
 	if c, ok := p["const"]; ok {
 		return fmt.Sprintf("add %s: %v", name, c)
 	}
-	desc, _ := p["description"].(string)
-	if desc == "" {
-		desc, _ = resolve(p)["description"].(string)
-	}
+	desc := description(p)
 	if i := strings.Index(desc, ". "); i >= 0 {
 		desc = desc[:i+1]
 	}

@@ -1,0 +1,128 @@
+package schema
+
+import (
+	"fmt"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// The manifest's wire types, used only to write manifests; field order is the order a reader
+// expects (name first).
+type (
+	manifestFile struct {
+		Version        int              `yaml:"version"`
+		Stack          string           `yaml:"stack"`
+		OrganizationID string           `yaml:"organization_id,omitempty"`
+		Applications   []manifestApp    `yaml:"applications,omitempty"`
+		Groups         []manifestGroup  `yaml:"groups,omitempty"`
+		Policies       []manifestPolicy `yaml:"policies,omitempty"`
+		APIKeys        []manifestKey    `yaml:"api_keys,omitempty"`
+	}
+	manifestApp struct {
+		Name        string        `yaml:"name"`
+		Description string        `yaml:"description,omitempty"`
+		Tags        []string      `yaml:"tags,omitempty,flow"`
+		Adopt       bool          `yaml:"adopt,omitempty"`
+		APIKeys     []manifestKey `yaml:"api_keys,omitempty"`
+	}
+	manifestGroup struct {
+		Name        string   `yaml:"name"`
+		Description string   `yaml:"description,omitempty"`
+		Tags        []string `yaml:"tags,omitempty,flow"`
+		Adopt       bool     `yaml:"adopt,omitempty"`
+		Members     struct {
+			Applications []string `yaml:"applications,omitempty,flow"`
+			Users        []string `yaml:"users,omitempty,flow"`
+		} `yaml:"members,omitempty"`
+	}
+	manifestPolicy struct {
+		Name        string         `yaml:"name"`
+		Description string         `yaml:"description,omitempty"`
+		Tags        []string       `yaml:"tags,omitempty,flow"`
+		Adopt       bool           `yaml:"adopt,omitempty"`
+		Principal   any            `yaml:"principal"`
+		Rules       []manifestRule `yaml:"rules"`
+	}
+	manifestRule struct {
+		PermissionSets []string `yaml:"permission_sets,flow"`
+		Organization   bool     `yaml:"organization,omitempty"`
+		Projects       []string `yaml:"projects,omitempty,flow"`
+		Condition      string   `yaml:"condition,omitempty"`
+	}
+	manifestKey struct {
+		Application    string `yaml:"application,omitempty"`
+		Name           string `yaml:"name"`
+		Description    string `yaml:"description,omitempty"`
+		DefaultProject string `yaml:"default_project,omitempty"`
+		ExpiresIn      string `yaml:"expires_in,omitempty"`
+		ExpiresAt      string `yaml:"expires_at,omitempty"`
+		RotateBefore   string `yaml:"rotate_before,omitempty"`
+		Secret         string `yaml:"secret"`
+		AccessKey      string `yaml:"access_key,omitempty"`
+	}
+)
+
+// Marshal writes a desired-state org as one manifest file that Load reads back into an equal
+// Org (positions aside). Keys are nested under their application when the org declares it.
+func Marshal(org *model.Org) ([]byte, error) {
+	if org.Stack == "" {
+		return nil, fmt.Errorf("marshal manifest: the org has no stack")
+	}
+	m := manifestFile{Version: 1, Stack: org.Stack, OrganizationID: org.OrganizationID}
+	appIndex := map[string]int{}
+	for _, a := range org.Applications {
+		appIndex[a.Name] = len(m.Applications)
+		m.Applications = append(m.Applications, manifestApp{Name: a.Name, Description: a.Description, Tags: a.Tags, Adopt: a.Adopt})
+	}
+	for _, k := range org.APIKeys {
+		mk := manifestKey{Name: k.Name, Description: k.Description, DefaultProject: k.DefaultProject, Secret: k.Secret, AccessKey: k.ID}
+		switch {
+		case k.ExpiresAt != nil:
+			mk.ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339Nano)
+		case k.ExpiresIn > 0:
+			mk.ExpiresIn = FormatDuration(k.ExpiresIn)
+		default:
+			mk.ExpiresIn = "never"
+		}
+		if k.RotateBefore > 0 {
+			mk.RotateBefore = FormatDuration(k.RotateBefore)
+		}
+		if i, ok := appIndex[k.Application]; ok {
+			m.Applications[i].APIKeys = append(m.Applications[i].APIKeys, mk)
+			continue
+		}
+		mk.Application = k.Application
+		m.APIKeys = append(m.APIKeys, mk)
+	}
+	for _, g := range org.Groups {
+		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt}
+		mg.Members.Applications = g.Members.Applications
+		mg.Members.Users = g.Members.Users
+		m.Groups = append(m.Groups, mg)
+	}
+	for _, p := range org.Policies {
+		mp := manifestPolicy{Name: p.Name, Description: p.Description, Tags: p.Tags, Adopt: p.Adopt, Principal: principalValue(p.Principal)}
+		for _, r := range p.Rules {
+			mp.Rules = append(mp.Rules, manifestRule{PermissionSets: r.PermissionSets, Organization: r.Organization, Projects: r.Projects, Condition: r.Condition})
+		}
+		m.Policies = append(m.Policies, mp)
+	}
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("marshal manifest: %w", err)
+	}
+	return out, nil
+}
+
+func principalValue(p model.Principal) any {
+	if p.Kind == model.PrincipalNone {
+		return "none"
+	}
+	if p.ID != "" {
+		return map[string]string{string(p.Kind) + "_id": p.ID}
+	}
+	return map[string]string{string(p.Kind): p.Name}
+}
