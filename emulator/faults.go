@@ -40,6 +40,7 @@ type Faults struct {
 	Latency time.Duration
 	// Routes limits faults to these routes: "POST /iam/v1alpha1/api-keys" (method and path
 	// template) or "/iam/v1alpha1/api-keys" (any method). Empty = every Scaleway route.
+	// GET /metadata and GET /_emulator/stats are never faulted.
 	Routes []string
 	// RetryAfter is the Retry-After of 429 answers (default 1 s, rounded up to seconds).
 	RetryAfter time.Duration
@@ -49,7 +50,12 @@ type faultState struct {
 	mu    sync.Mutex
 	cfg   Faults
 	rng   *rand.Rand
-	queue map[string][]FaultKind // FailNext, by route selector
+	queue []queued // FailNext entries, consumed in the order they were added
+}
+
+type queued struct {
+	sel  string
+	kind FaultKind
 }
 
 type drawn struct {
@@ -70,11 +76,8 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) FailNext(route string, kind FaultKind, n int) {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	if s.faults.queue == nil {
-		s.faults.queue = map[string][]FaultKind{}
-	}
 	for i := 0; i < n; i++ {
-		s.faults.queue[route] = append(s.faults.queue[route], kind)
+		s.faults.queue = append(s.faults.queue, queued{route, kind})
 	}
 }
 
@@ -90,10 +93,10 @@ func (s *Server) drawFault(route string, write bool) drawn {
 	fs := &s.faults
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	for sel, q := range fs.queue {
-		if len(q) > 0 && routeMatches(sel, route) {
-			fs.queue[sel] = q[1:]
-			d := drawn{kind: q[0]}
+	for i, q := range fs.queue {
+		if routeMatches(q.sel, route) {
+			fs.queue = append(fs.queue[:i:i], fs.queue[i+1:]...)
+			d := drawn{kind: q.kind}
 			if d.kind == FaultLatency {
 				d.latency = fs.cfg.Latency
 			}
