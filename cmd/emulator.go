@@ -82,7 +82,7 @@ interrupted, then saves its state. It prints the environment for any Scaleway SD
   export SCW_API_URL=… SCW_ACCESS_KEY=… SCW_SECRET_KEY=… SCW_DEFAULT_ORGANIZATION_ID=… SCW_DEFAULT_PROJECT_ID=…
 The owner secret key is printed when the organization is created; restarting on an existing
 --state prints everything but the secret, unless --print-credentials is given.
-Request counts are served at GET /_emulator/stats.
+Request counts are served at GET /_emulator/stats (DELETE resets them).
 
 Example:
   eval "$(iamsync emulator --state org.json --users alice@example.com &)"

@@ -170,7 +170,9 @@ func TestMetadataIsCountedApart(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &got) != nil || got.Writes != 1 {
 		t.Fatalf("stats endpoint: %d %s", code, body)
 	}
-	s.ResetCounts()
+	if code, _ := do(t, s, "DELETE", "/_emulator/stats", "", ""); code != 204 {
+		t.Fatalf("DELETE stats: %d", code)
+	}
 	if c := s.Counts(); c.Reads != 0 || len(c.ByRoute) != 0 {
 		t.Fatalf("after reset: %+v", c)
 	}

@@ -69,7 +69,8 @@
 // 429 with Retry-After, 500, 503, 409 transient_state, a connection closed mid-response,
 // a write committed whose answer is lost, and latency, deterministically for a given order of
 // requests. Counts tells reads, writes, /metadata and faults apart per route template; the
-// standalone server also serves them at GET /_emulator/stats (no token needed).
+// standalone server also serves them at GET /_emulator/stats and resets them on DELETE
+// /_emulator/stats (no token needed; these paths are outside Scaleway's).
 //
 // # Persistence
 //

@@ -108,7 +108,8 @@ func Start(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Listen starts serving on addr in the background and returns once the socket is bound.
+// Listen starts serving on addr in the background and returns once the socket is bound; the
+// server runs until Close.
 func (s *Server) Listen(addr string) error {
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
@@ -314,6 +315,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case path == "/_emulator/stats" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, s.Counts())
+		return
+	case path == "/_emulator/stats" && r.Method == http.MethodDelete:
+		s.ResetCounts()
+		writeJSON(w, http.StatusNoContent, nil)
 		return
 	}
 	rd, ids, known := match(r.Method, path)
