@@ -48,6 +48,11 @@ type Server struct {
 	// fresh is true when the state was created by New rather than loaded.
 	fresh bool
 
+	// gen counts state snapshots; written is the last one on disk (see flush).
+	gen     uint64
+	diskMu  sync.Mutex
+	written uint64
+
 	statsMu sync.Mutex
 	counts  Counts
 
@@ -164,12 +169,48 @@ func (s *Server) Close() error {
 	return err
 }
 
-// persistLocked writes the state file if there is one; the caller holds s.mu for writing.
-func (s *Server) persistLocked() error {
+// Persistence is a group commit: a write encodes the state under s.mu (generation n), then,
+// outside s.mu, writes it unless a later generation is already on disk. Concurrent writes
+// thus share one fsync, reads never wait for the disk, and every answer still leaves only
+// after its change is durable.
+
+// snapshotLocked encodes the state; the caller holds s.mu for writing. nil = no state file.
+func (s *Server) snapshotLocked() ([]byte, uint64, error) {
 	if s.opts.StatePath == "" {
+		return nil, 0, nil
+	}
+	data, err := json.Marshal(s.st)
+	if err != nil {
+		return nil, 0, fmt.Errorf("encode state: %w", err)
+	}
+	s.gen++
+	return data, s.gen, nil
+}
+
+// flush writes generation gen unless a later one is on disk.
+func (s *Server) flush(data []byte, gen uint64) error {
+	if data == nil {
 		return nil
 	}
-	return saveState(s.opts.StatePath, s.st)
+	s.diskMu.Lock()
+	defer s.diskMu.Unlock()
+	if s.written >= gen {
+		return nil
+	}
+	if err := saveState(s.opts.StatePath, data); err != nil {
+		return err
+	}
+	s.written = gen
+	return nil
+}
+
+// persistLocked snapshots and flushes while holding s.mu (seeding, Close).
+func (s *Server) persistLocked() error {
+	data, gen, err := s.snapshotLocked()
+	if err != nil {
+		return err
+	}
+	return s.flush(data, gen)
 }
 
 // Owner returns the owner key's credentials, which always have full rights.
@@ -373,13 +414,32 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // the answer leaves (nothing acknowledged is lost on SIGTERM).
 func (s *Server) execute(rd *routeDef, r *http.Request, ids []string, body []byte) (int, any, *apiError) {
 	write := r.Method != http.MethodGet
-	if write {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-	} else {
+	if !write {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
+		return s.run(rd, r, ids, body, false)
 	}
+	s.mu.Lock()
+	status, out, e := s.run(rd, r, ids, body, true)
+	var data []byte
+	var gen uint64
+	var err error
+	if e == nil {
+		data, gen, err = s.snapshotLocked()
+	}
+	s.mu.Unlock()
+	if err == nil {
+		err = s.flush(data, gen)
+	}
+	if err != nil {
+		// The change stays in memory; the client is told it may not be durable.
+		return 0, nil, &apiError{http.StatusServiceUnavailable, messageBody{Message: "emulator could not persist its state", Type: "unknown_error"}}
+	}
+	return status, out, e
+}
+
+// run authenticates, authorizes and calls the handler; the caller holds s.mu.
+func (s *Server) run(rd *routeDef, r *http.Request, ids []string, body []byte, write bool) (int, any, *apiError) {
 	c := &call{r: r, q: &query{v: r.URL.Query()}, ids: ids, now: s.now().UTC().Truncate(time.Microsecond), body: body}
 	b, e := s.authenticate(r, c.now)
 	if e != nil {
@@ -389,16 +449,7 @@ func (s *Server) execute(rd *routeDef, r *http.Request, ids []string, body []byt
 	if e := s.authorize(b, rd, write); e != nil {
 		return 0, nil, e
 	}
-	status, out, e := rd.h(s, c)
-	if e != nil {
-		return 0, nil, e
-	}
-	if write {
-		if err := s.persistLocked(); err != nil {
-			return 0, nil, &apiError{http.StatusServiceUnavailable, messageBody{Message: "emulator could not persist its state", Type: "unknown_error"}}
-		}
-	}
-	return status, out, nil
+	return rd.h(s, c)
 }
 
 // decode parses a JSON request body into dst; an empty body is {}. Unknown fields are

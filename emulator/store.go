@@ -137,13 +137,9 @@ func loadState(path string) (*state, error) {
 	return st, nil
 }
 
-// saveState writes the state atomically: temp file in the same directory, fsync, rename,
+// saveState writes encoded state atomically: temp file in the same directory, fsync, rename,
 // fsync of the directory. The file holds secret keys, hence 0600.
-func saveState(path string, st *state) error {
-	data, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
+func saveState(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
