@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"time"
@@ -85,8 +86,9 @@ The owner secret key is printed when the organization is created; restarting on 
 Request counts are served at GET /_emulator/stats (DELETE resets them).
 
 Example:
-  eval "$(iamsync emulator --state org.json --users alice@example.com &)"
-  iamsync emulator --listen 127.0.0.1:8080 --fault-rate 0.1 --fault-kinds 429,503
+  iamsync emulator --state org.json --users alice@example.com > emulator.env &
+  sleep 1; . ./emulator.env; scw iam application list
+  iamsync emulator --listen 127.0.0.1:8080 --fault-rate 0.1 --fault-kinds 429,503,lost-response
 
 Flags:
 `
@@ -142,6 +144,11 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 		hintf(env, "pick another address with --listen, or port 0 for any free port")
 		srv.Close()
 		return ExitError
+	}
+	if host, _, err := net.SplitHostPort(f.listen); err == nil {
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			warnf(env, "listening on %s: the emulator's keys derive from --seed and are predictable; keep it on loopback", f.listen)
+		}
 	}
 	owner := srv.Owner()
 	fmt.Fprintf(env.Stdout, "export SCW_API_URL=%s\n", srv.URL())

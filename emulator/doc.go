@@ -55,7 +55,8 @@
 //   - API key expires_at in the past: 400; PATCH accepts expires_at (SDK v1.39 sends it).
 //   - The default project cannot be deleted, nor a project named in a rule (400).
 //   - An unknown path is 404 not_found; a known path with a wrong method 405; a malformed
-//     body or a field of the wrong type 400 invalid_arguments. Never a 500 (FuzzHandler).
+//     body or a field of the wrong type 400 invalid_arguments. Never a 500 unless injected
+//     as a fault (FuzzHandler checks it).
 //   - GET /permission-sets serves permission-sets.tsv with empty descriptions.
 //   - creation_ip is the caller's address (127.0.0.1 in tests).
 //   - Seeded users: username = email, empty names and phone, locale en_US, status

@@ -39,6 +39,14 @@ type Credentials struct {
 	ProjectID string
 }
 
+// String redacts the secret key, so that logging credentials by mistake leaks nothing.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{AccessKey:%s SecretKey:REDACTED OrganizationID:%s ProjectID:%s}", c.AccessKey, c.OrganizationID, c.ProjectID)
+}
+
+// GoString redacts the secret key for %#v too.
+func (c Credentials) GoString() string { return "emulator.Credentials" + c.String() }
+
 // Server is an emulated Scaleway IAM + Account projects API.
 type Server struct {
 	mu   sync.RWMutex

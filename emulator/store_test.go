@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,9 @@ func TestSeedIsDeterministic(t *testing.T) {
 	}
 	if got := a.IssuedSecrets(); len(got) != 1 || got[0] != a.Owner().SecretKey {
 		t.Fatalf("issued secrets = %v", got)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", a.Owner(), a.Owner(), a.Owner()); strings.Contains(s, a.Owner().SecretKey) {
+		t.Fatalf("formatting credentials leaks the secret: %s", s)
 	}
 }
 
