@@ -286,3 +286,65 @@ func TestBadRequests(t *testing.T) {
 		})
 	}
 }
+
+func TestListConventions(t *testing.T) {
+	s := startServer(t, Options{Seed: 28, Users: []string{"m@example.com"}})
+	tok := s.Owner().SecretKey
+	// Empty lists are [] with a total_count, never null (§2, §4).
+	if code, body := do(t, s, "GET", "/iam/v1alpha1/groups", tok, ""); code != 200 || body != `{"groups":[],"total_count":0}` {
+		t.Fatalf("empty groups list: %d %s", code, body)
+	}
+	api := iam.NewAPI(sdkClient(t, s, s.Owner()))
+	for _, n := range []string{"b", "C", "a"} {
+		if _, err := api.CreateGroup(&iam.CreateGroupRequest{Name: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		order iam.ListGroupsRequestOrderBy
+		want  string
+	}{
+		{iam.ListGroupsRequestOrderByCreatedAtAsc, "b,C,a"},
+		{iam.ListGroupsRequestOrderByCreatedAtDesc, "a,C,b"},
+		{iam.ListGroupsRequestOrderByNameAsc, "a,b,C"},
+		{iam.ListGroupsRequestOrderByNameDesc, "C,b,a"},
+	} {
+		gs, err := api.ListGroups(&iam.ListGroupsRequest{OrderBy: tc.order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, g := range gs.Groups {
+			names = append(names, g.Name)
+		}
+		if got := strings.Join(names, ","); got != tc.want {
+			t.Errorf("order %s: %s, want %s", tc.order, got, tc.want)
+		}
+	}
+	owners, err := api.ListUsers(&iam.ListUsersRequest{Type: iam.UserTypeOwner})
+	if err != nil || owners.TotalCount != 1 || owners.Users[0].Type != iam.UserTypeOwner || owners.Users[0].AccountRootUserID == "" {
+		t.Fatalf("owner users: %+v %v", owners, err)
+	}
+	all, err := api.ListUsers(&iam.ListUsersRequest{})
+	if err != nil || all.TotalCount != 2 {
+		t.Fatalf("type=unknown_type must not filter: %v %v", all, err)
+	}
+}
+
+func TestScopedRights(t *testing.T) {
+	s := startServer(t, Options{Seed: 29})
+	c, err := s.NewCredentials("app-admin", "IAMApplicationManager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := s.OrganizationID()
+	if code, body := do(t, s, "POST", "/iam/v1alpha1/applications", c.SecretKey, `{"name":"x","organization_id":"`+org+`"}`); code != 200 {
+		t.Fatalf("IAMApplicationManager creating an application: %d %s", code, body)
+	}
+	if code, _ := do(t, s, "POST", "/iam/v1alpha1/groups", c.SecretKey, `{"name":"x","organization_id":"`+org+`"}`); code != 403 {
+		t.Fatalf("IAMApplicationManager creating a group: %d, want 403", code)
+	}
+	if _, err := s.NewCredentials("bad", "IAMManager", "AllProductsFullAccess"); err == nil {
+		t.Fatal("NewCredentials accepted sets of mixed scope types")
+	}
+}
