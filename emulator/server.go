@@ -427,15 +427,22 @@ func (s *Server) execute(rd *routeDef, r *http.Request, ids []string, body []byt
 		defer s.mu.RUnlock()
 		return s.run(rd, r, ids, body, false)
 	}
-	s.mu.Lock()
-	status, out, e := s.run(rd, r, ids, body, true)
-	var data []byte
-	var gen uint64
-	var err error
-	if e == nil {
-		data, gen, err = s.snapshotLocked()
-	}
-	s.mu.Unlock()
+	var (
+		status int
+		out    any
+		e      *apiError
+		data   []byte
+		gen    uint64
+		err    error
+	)
+	func() {
+		s.mu.Lock()
+		defer s.mu.Unlock() // even if a handler panics: serveHTTP recovers, others go on
+		status, out, e = s.run(rd, r, ids, body, true)
+		if e == nil {
+			data, gen, err = s.snapshotLocked()
+		}
+	}()
 	if err == nil {
 		err = s.flush(data, gen)
 	}
