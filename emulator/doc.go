@@ -77,6 +77,7 @@
 //
 // With Options.StatePath every successful write is persisted (temp file, fsync, rename, fsync
 // of the directory; mode 0600, as it holds secret keys) before its answer is sent, so a
-// SIGTERM never loses an acknowledged write. All requests are serialized by one lock (reads
-// share it), which makes the server safe under -race and is fast enough for tests.
+// SIGTERM never loses an acknowledged write; concurrent writes share one fsync (group
+// commit). One lock guards the state (reads share it), which makes the server safe under
+// -race and is fast enough for tests. Listen serves in the background until Close.
 package emulator
