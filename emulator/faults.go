@@ -20,7 +20,7 @@ const (
 	Fault429          FaultKind = "429"           // 429 with Retry-After; the request is not executed
 	Fault500          FaultKind = "500"           // 500; not executed
 	Fault503          FaultKind = "503"           // 503; not executed
-	Fault409          FaultKind = "409"           // 409 transient_state on the route's resource; not executed
+	Fault409          FaultKind = "409"           // 409 transient_state on the route's resource; not executed (random draws: writes only)
 	FaultDrop         FaultKind = "drop"          // connection closed mid-response; not executed
 	FaultLostResponse FaultKind = "lost-response" // executed and committed, then the connection is closed
 	FaultLatency      FaultKind = "latency"       // Faults.Latency added, then served normally
@@ -128,6 +128,10 @@ func (s *Server) drawFault(route string, write bool) drawn {
 	kind := Fault503
 	if len(cfg.Kinds) > 0 {
 		kind = cfg.Kinds[fs.rng.IntN(len(cfg.Kinds))]
+	}
+	if !write && kind == Fault409 {
+		// The real API is in a transient state for writes only (group-membership-basic #15).
+		return drawn{}
 	}
 	d := drawn{kind: kind}
 	if kind == FaultLatency {
