@@ -284,7 +284,12 @@ func checkText(name string, data []byte) []Diagnostic {
 			ds = append(ds, Diagnostic{Pos: pos, Code: "E103", Severity: SeverityError,
 				Msg: "tab in indentation", Hint: "YAML indents with spaces: replace the tab with spaces"})
 			indent = false // one report per line
-		case r != '\t' && r != '\n' && r != '\r' && (r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0 && r != 0x85) || r == 0xFFFE || r == 0xFFFF):
+		case r == '\r' && (i+1 >= len(data) || data[i+1] != '\n'), r == 0x85, r == 0x2028, r == 0x2029:
+			// YAML breaks lines there too, editors and GitHub mostly do not: positions would
+			// disagree, so only LF and CRLF end lines.
+			return append(ds, Diagnostic{Pos: pos, Code: "E102", Severity: SeverityError,
+				Msg: fmt.Sprintf("line break U+%04X other than LF or CRLF", r), Hint: "save the file with LF (or CRLF) line endings"})
+		case r != '\t' && r != '\n' && r != '\r' && (r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) || r == 0xFFFE || r == 0xFFFF):
 			return append(ds, Diagnostic{Pos: pos, Code: "E102", Severity: SeverityError,
 				Msg: fmt.Sprintf("control character U+%04X", r), Hint: "remove it; manifests are plain text"})
 		case r != ' ' && r != '\t':
