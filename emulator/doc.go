@@ -38,7 +38,7 @@
 //   - Every sort breaks ties by creation order; name orders are case-insensitive (§5.7).
 //   - Deleting an application deletes its keys (§5.5), removes it from groups, and its
 //     policies then report no_principal:true (suggested by list-iam-policies-basic #18).
-//     Deleting a group or a user does the same to their policies.
+//     Deleting a group does the same to its policies.
 //   - A second DELETE is 404. PUT members with two empty lists empties the group.
 //     add-member of a current member is 200 and changes nothing.
 //   - POST /policies/{id}/clone names the copy "<name> (copy)", keeps description, tags and
