@@ -118,8 +118,13 @@ func validateSummary(files []string, org *model.Org, ds schema.Diagnostics) stri
 		for _, d := range ds {
 			if d.Severity == schema.SeverityError && d.Code != "E199" {
 				n++
-				inFiles[d.Pos.File] = true
+				if d.Pos.File != "" {
+					inFiles[d.Pos.File] = true
+				}
 			}
+		}
+		if len(inFiles) == 0 {
+			return count(n, "error", "errors")
 		}
 		return fmt.Sprintf("%s in %s", count(n, "error", "errors"), count(len(inFiles), "file", "files"))
 	}

@@ -178,6 +178,9 @@ func (l *Loader) Load(paths []string) (*model.Org, Diagnostics) {
 		}
 		files = append(files, File{Name: n, Data: data})
 	}
+	if len(files) == 0 && ds.HasErrors() {
+		return nil, l.cap(sortDiagnostics(ds)) // already explained; "no file to load" would repeat it
+	}
 	org, more := l.LoadFiles(files)
 	ds = append(ds, more...)
 	if ds.HasErrors() {

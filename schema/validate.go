@@ -3,6 +3,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -114,6 +115,12 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 	case "type":
 		d.Code = "E203"
 		d.Msg, d.Hint = typeMessage(field, e.Message, ent.val)
+		// Quoting only helps when the quoted text is valid: "90" is still not a duration.
+		if pat, ok := sch["pattern"].(string); ok && ent.val != nil && strings.HasPrefix(d.Hint, "quote") {
+			if re, err := regexp.Compile(pat); err == nil && !re.MatchString(ent.val.Value) {
+				d.Hint = ""
+			}
+		}
 		if d.Hint == "" {
 			d.Hint = custom
 		}
