@@ -441,3 +441,18 @@ func TestErrorForm(t *testing.T) {
 		t.Errorf("valid set: Err() = %v", ds.Err())
 	}
 }
+
+// TestDiagnosticKeys: diagnostics name the resource they concern, from the schema and from the
+// set-level checks alike.
+func TestDiagnosticKeys(t *testing.T) {
+	src := "version: 1\nstack: s\napplications:\n  - name: a\n    colour: red\n    api_keys:\n      - {name: k, expires_in: 1d, secret: bad}\npolicies:\n  - name: p\n    principal: {group: nope}\n    rules:\n      - {permission_sets: [IAMReadOnly], organization: true}\n"
+	_, ds := LoadBytes("m.yaml", []byte(src))
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Code+" "+d.Key.String())
+	}
+	want := []string{"E201 application/a", "E204 api_key/a/k", "E402 policy/p"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("keys mismatch (-want +got):\n%s", diff)
+	}
+}

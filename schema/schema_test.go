@@ -193,3 +193,16 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("suggest(long) = %q", got)
 	}
 }
+
+// TestReadmeListsCodes keeps the user-facing code table in step with Codes.
+func TestReadmeListsCodes(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, title := range Codes {
+		if !strings.Contains(string(data), "| "+code+" | "+title+" |") {
+			t.Errorf("README.md does not list %s (%s)", code, title)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
+
+	"github.com/iamsync/iamsync/model"
 )
 
 // ownerCodes gives a specific code to errors of a schema object whose meaning is more precise than
@@ -72,7 +74,7 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 	sch := rawAt(owner)
 	custom, _ := sch["errorMessage"].(string)
 	code := ownerCodes[owner]
-	d := Diagnostic{Pos: f.pos(ptr), Path: f.path(ptr), Code: code, Severity: SeverityError}
+	d := Diagnostic{Pos: f.pos(ptr), Path: f.path(ptr), Key: f.keyFor(ptr), Code: code, Severity: SeverityError}
 	field := fieldName(ptr)
 	switch kw {
 	case "additionalProperties":
@@ -92,7 +94,7 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 			if hint == "" {
 				hint = "allowed here: " + strings.Join(allowed, ", ")
 			}
-			out = append(out, Diagnostic{Pos: f.keyPos(kp), Path: f.path(kp), Code: "E201", Severity: SeverityError,
+			out = append(out, Diagnostic{Pos: f.keyPos(kp), Path: f.path(kp), Key: d.Key, Code: "E201", Severity: SeverityError,
 				Msg: fmt.Sprintf("unknown field %q", k), Hint: hint})
 		}
 		return out
@@ -108,7 +110,7 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 			if ptr != "" {
 				what = d.Path
 			}
-			out = append(out, Diagnostic{Pos: d.Pos, Path: d.Path, Code: "E202", Severity: SeverityError,
+			out = append(out, Diagnostic{Pos: d.Pos, Path: d.Path, Key: d.Key, Code: "E202", Severity: SeverityError,
 				Msg: fmt.Sprintf("%s has no %s", what, name), Hint: requiredHint(sch, name)})
 		}
 		return out
@@ -137,7 +139,7 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 				k := item.Tag + "\x00" + item.Value
 				if f0, ok := first[k]; ok {
 					ip := fmt.Sprintf("%s/%d", ptr, j)
-					out = append(out, Diagnostic{Pos: f.pos(ip), Path: f.path(ip), Code: "E205", Severity: SeverityError,
+					out = append(out, Diagnostic{Pos: f.pos(ip), Path: f.path(ip), Key: d.Key, Code: "E205", Severity: SeverityError,
 						Msg: fmt.Sprintf("%s lists %q twice (first at line %d, column %d)", field, item.Value, f0.Line, f0.Column), Hint: "remove one of them"})
 					continue
 				}
@@ -265,4 +267,29 @@ func typeMessage(field, msg string, n *yaml.Node) (string, string) {
 		return m, fmt.Sprintf("write a list: %s: [%s]", field, n.Value)
 	}
 	return m, ""
+}
+
+// keyFor names the resource a JSON pointer falls in, when its name can be read, so that schema
+// errors carry a Key like the set-level checks do.
+func (f *file) keyFor(ptr string) model.Key {
+	segs := strings.Split(ptr, "/")
+	if len(segs) < 3 {
+		return model.Key{}
+	}
+	name := func(p string) string { return str(field(f.at(p).val, "name")) }
+	base := "/" + segs[1] + "/" + segs[2]
+	switch segs[1] {
+	case "applications":
+		if len(segs) >= 5 && segs[3] == "api_keys" {
+			return model.Key{Kind: model.KindAPIKey, Parent: name(base), Name: name(base + "/api_keys/" + segs[4])}
+		}
+		return model.Key{Kind: model.KindApplication, Name: name(base)}
+	case "groups":
+		return model.Key{Kind: model.KindGroup, Name: name(base)}
+	case "policies":
+		return model.Key{Kind: model.KindPolicy, Name: name(base)}
+	case "api_keys":
+		return model.Key{Kind: model.KindAPIKey, Parent: str(field(f.at(base).val, "application")), Name: name(base)}
+	}
+	return model.Key{}
 }
