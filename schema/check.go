@@ -16,10 +16,16 @@ type checker struct {
 	org  *model.Org
 	srcs *sources
 	now  time.Time
-	ds   []Diagnostic
+	// incomplete is set when a file of the set could not be parsed: what it declares is unknown,
+	// so a reference that does not resolve may be no mistake at all and is not reported.
+	incomplete bool
+	ds         []Diagnostic
 }
 
 func (c *checker) add(s src, sub, code string, key model.Key, msg, hint string) {
+	if c.incomplete && (code == "E401" || code == "E402") {
+		return
+	}
 	c.ds = append(c.ds, Diagnostic{Pos: s.pos(sub), Path: s.path(sub), Key: key, Code: code, Severity: SeverityError, Msg: msg, Hint: hint})
 }
 

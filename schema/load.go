@@ -181,7 +181,7 @@ func (l *Loader) Load(paths []string) (*model.Org, Diagnostics) {
 	if len(files) == 0 && ds.HasErrors() {
 		return nil, l.cap(sortDiagnostics(ds)) // already explained; "no file to load" would repeat it
 	}
-	org, more := l.LoadFiles(files)
+	org, more := l.loadFiles(files)
 	ds = append(ds, more...)
 	if ds.HasErrors() {
 		return nil, l.cap(sortDiagnostics(ds))
@@ -206,6 +206,15 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 // LoadFiles loads a set of in-memory files, in the order given.
 func (l *Loader) LoadFiles(files []File) (*model.Org, Diagnostics) {
+	org, ds := l.loadFiles(files)
+	if ds.HasErrors() {
+		return nil, l.cap(ds)
+	}
+	return org, ds
+}
+
+// loadFiles is LoadFiles without the cap on diagnostics, which Load applies once to the whole.
+func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 	lim := l.limits()
 	now := l.Now
 	if now.IsZero() {
@@ -219,10 +228,12 @@ func (l *Loader) LoadFiles(files []File) (*model.Org, Diagnostics) {
 	org := &model.Org{}
 	var parsed []*file
 	var heads []header
+	incomplete := false
 	for _, fl := range files {
 		f, pds := parseFile(fl.Name, fl.Data, lim)
 		ds = append(ds, pds...)
 		if f == nil {
+			incomplete = true
 			continue
 		}
 		ds = append(ds, schemaDiagnostics(f)...)
@@ -235,12 +246,12 @@ func (l *Loader) LoadFiles(files []File) (*model.Org, Diagnostics) {
 		org.APIKeys = append(org.APIKeys, d.keys...)
 	}
 	ds = append(ds, agree(parsed, heads, org)...)
-	c := &checker{org: org, srcs: srcs, now: now}
+	c := &checker{org: org, srcs: srcs, now: now, incomplete: incomplete}
 	c.run()
 	ds = append(ds, c.ds...)
 	ds = sortDiagnostics(ds)
 	if ds.HasErrors() {
-		return nil, l.cap(ds)
+		return nil, ds
 	}
 	org.Normalize()
 	return org, ds

@@ -160,7 +160,7 @@ func parseFile(name string, data []byte, lim Limits) (*file, []Diagnostic) {
 		line, msg := yamlErrorLine(err)
 		// yaml.v3's line can point one past the last line when the input ends mid-construct.
 		line = max(1, min(line, bytes.Count(data, []byte("\n"))+1))
-		return nil, diag(line, firstCol(data, line), "E101", "YAML syntax error: "+msg, "")
+		return nil, diag(line, firstCol(data, line), "E101", "YAML syntax error: "+msg, syntaxHints[msg])
 	}
 	if doc == nil || len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		return nil, diag(1, 1, "E107", "the file is empty",
@@ -233,6 +233,16 @@ var parserProblems = map[string]string{
 	"found duplicate %YAML directive":        "duplicate %YAML directive",
 	"found incompatible YAML document":       "unsupported YAML version directive",
 	"found undefined tag handle":             "undefined tag handle",
+}
+
+// syntaxHints are the usual causes of yaml.v3's scanner errors in hand-written manifests.
+var syntaxHints = map[string]string{
+	"found unexpected end of stream":                  "a quoted string that starts on this line is not closed",
+	"mapping values are not allowed in this context":  "quote a value that contains ': ', or fix the indentation",
+	"found character that cannot start any token":     "quote a value that starts with a character such as @ or `",
+	"could not find expected ':'":                     "a key on this line lacks its ':', or a quoted string is not closed",
+	"did not find expected comment or line break":     "something follows a value on this line; quote the whole value",
+	"found a tab character that violates indentation": "YAML indents with spaces",
 }
 
 func yamlErrorLine(err error) (int, string) {
