@@ -226,16 +226,26 @@ func (c *checker) keys(apps map[string]*model.Application) {
 			}
 		}
 		c.expiry(k, s)
-		if stack := c.org.Stack; stack != "" && k.Name != "" && !s.bad("/description") {
-			if n := utf8.RuneCountInString(model.KeyDescription(k.Description, stack, k.Name)); n > 200 && k.Description != "" {
-				room := 200 - (n - utf8.RuneCountInString(k.Description))
+		if stack := c.org.Stack; stack != "" && k.Name != "" && k.Description != "" && !s.bad("/description") {
+			// Budget for the longest description iamsync writes: the marker, plus the
+			// retired-until stamp a rotated key carries during its grace period.
+			n := utf8.RuneCountInString(model.KeyDescription(k.Description, stack, k.Name)) + len(retiredStamp)
+			if n > maxDescription {
+				room := maxDescription - (n - utf8.RuneCountInString(k.Description))
 				c.add(s, "/description", "E604", k.Key(),
-					fmt.Sprintf("description is too long: with iamsync's marker [iamsync:%s/%s] it would have %d characters, more than Scaleway's 200", stack, k.Name, n),
+					fmt.Sprintf("description is too long: with iamsync's marker [iamsync:%s/%s] and the retired-until time a rotated key carries, it would have %d characters, more than Scaleway's %d", stack, k.Name, n, maxDescription),
 					fmt.Sprintf("shorten it to at most %d characters", max(room, 0)))
 			}
 		}
 	}
 }
+
+// maxDescription is Scaleway's limit on descriptions (BEHAVIOUR.md §5.6).
+const maxDescription = 200
+
+// retiredStamp is the longest addition to a key's marker: a key replaced by a rotation keeps
+// its credentials for a grace period, marked "retired-until=<RFC 3339 UTC time>".
+const retiredStamp = " retired-until=2006-01-02T15:04:05Z"
 
 func (c *checker) expiry(k *model.APIKey, s src) {
 	in := c.srcs.keyExpiry[k]
