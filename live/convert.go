@@ -78,15 +78,16 @@ func (s *snapshot) toModel(orgID string) *model.Org {
 		if k.ApplicationID == nil {
 			continue
 		}
-		desc, stack, name, ok := model.ParseKeyDescription(k.Description)
+		km, ok := model.ParseKeyMarker(k.Description)
 		if !ok {
-			name = k.AccessKey
+			km.Name = k.AccessKey
 		}
 		mk := &model.APIKey{
-			Meta:           model.Meta{ID: k.AccessKey, Owner: stack, Managed: k.Managed || !k.Editable},
+			Meta:           model.Meta{ID: k.AccessKey, Owner: km.Stack, Managed: k.Managed || !k.Editable},
 			Application:    nameOr(*k.ApplicationID, appName),
-			Name:           name,
-			Description:    desc,
+			Name:           km.Name,
+			Description:    km.Desc,
+			RetiredUntil:   km.RetiredUntil,
 			DefaultProject: k.DefaultProjectID,
 			ExpiresAt:      utc(k.ExpiresAt),
 		}

@@ -219,6 +219,9 @@ type APIKey struct {
 	Secret string `json:"secret,omitempty"`
 	// CreatedAt is set on live values.
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	// RetiredUntil is set on live keys that a rotation replaced and keeps for a grace period;
+	// such a key is no longer the manifest's key and is deleted once the instant has passed.
+	RetiredUntil *time.Time `json:"retired_until,omitempty"`
 }
 
 // Key addresses k.

@@ -3,6 +3,7 @@ package model
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -93,5 +94,17 @@ func TestKeyOrder(t *testing.T) {
 	}
 	if got := keys[1].String(); got != "api_key/app/k" {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestRetiredKeyMarker(t *testing.T) {
+	until := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	s := RetiredKeyDescription("deploys", "platform", "ci", until)
+	km, ok := ParseKeyMarker(s)
+	if !ok || km.Desc != "deploys" || km.Stack != "platform" || km.Name != "ci" || km.RetiredUntil == nil || !km.RetiredUntil.Equal(until) {
+		t.Fatalf("ParseKeyMarker(%q) = %+v, %v", s, km, ok)
+	}
+	if km, _ := ParseKeyMarker(KeyDescription("deploys", "platform", "ci")); km.RetiredUntil != nil {
+		t.Errorf("a current key parsed as retired")
 	}
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Ownership without a state file: applications, groups and policies that a stack creates carry
@@ -32,8 +33,10 @@ func SplitOwnerTag(tags []string) (owner string, rest []string) {
 	return owner, rest
 }
 
-// keyMarker matches "[iamsync:STACK/NAME]" at the end of a key's description.
-var keyMarker = regexp.MustCompile(`\s*\[iamsync:([A-Za-z0-9_.-]+)/([A-Za-z0-9_.@-]+)\]$`)
+// keyMarker matches "[iamsync:STACK/NAME]" at the end of a key's description, or
+// "[iamsync:STACK/NAME retired-until=RFC3339]" on a key a rotation replaced but kept for a
+// grace period.
+var keyMarker = regexp.MustCompile(`\s*\[iamsync:([A-Za-z0-9_.-]+)/([A-Za-z0-9_.@-]+)(?: retired-until=([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z))?\]$`)
 
 // KeyDescription is the live description of an API key owned by stack, named name within its
 // application, with the user's description desc in front.
@@ -45,12 +48,42 @@ func KeyDescription(desc, stack, name string) string {
 	return desc + " " + m
 }
 
+// RetiredKeyDescription is the description of a key that a rotation replaced and keeps until
+// the given instant; the first apply after it deletes the key.
+func RetiredKeyDescription(desc, stack, name string, until time.Time) string {
+	m := "[iamsync:" + stack + "/" + name + " retired-until=" + until.UTC().Format(time.RFC3339) + "]"
+	if desc == "" {
+		return m
+	}
+	return desc + " " + m
+}
+
+// KeyMarker is what a live key's description says about its owner.
+type KeyMarker struct {
+	Desc, Stack, Name string
+	// RetiredUntil is set on a key a rotation replaced: it is kept until then.
+	RetiredUntil *time.Time
+}
+
+// ParseKeyMarker splits a live key description into the user's description and, when the key
+// carries iamsync's marker, its owning stack, name and retirement.
+func ParseKeyMarker(s string) (KeyMarker, bool) {
+	m := keyMarker.FindStringSubmatchIndex(s)
+	if m == nil {
+		return KeyMarker{Desc: s}, false
+	}
+	km := KeyMarker{Desc: s[:m[0]], Stack: s[m[2]:m[3]], Name: s[m[4]:m[5]]}
+	if m[6] >= 0 {
+		if t, err := time.Parse(time.RFC3339, s[m[6]:m[7]]); err == nil {
+			km.RetiredUntil = &t
+		}
+	}
+	return km, true
+}
+
 // ParseKeyDescription splits a live key description into the user's description and, when the
 // key carries iamsync's marker, its owning stack and name.
 func ParseKeyDescription(s string) (desc, stack, name string, ok bool) {
-	m := keyMarker.FindStringSubmatchIndex(s)
-	if m == nil {
-		return s, "", "", false
-	}
-	return s[:m[0]], s[m[2]:m[3]], s[m[4]:m[5]], true
+	km, ok := ParseKeyMarker(s)
+	return km.Desc, km.Stack, km.Name, ok
 }

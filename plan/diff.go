@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/iamsync/iamsync/model"
 )
@@ -75,6 +76,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		df.policy(p)
 	}
 	df.deletions()
+	df.protectSelf()
 	df.checkReferences(&errs)
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -264,6 +266,10 @@ func (df *differ) apiKey(k *model.APIKey) {
 	var cands []*model.APIKey
 	explicit := k.ID != ""
 	for _, lk := range df.l.APIKeys {
+		if lk.RetiredUntil != nil && lk.Owner == df.stack {
+			// A key a rotation superseded is no longer this manifest entry's key.
+			continue
+		}
 		if (explicit && lk.ID == k.ID) || (!explicit && lk.Application == k.Application && lk.Name == k.Name) {
 			metas, cands = append(metas, &lk.Meta), append(cands, lk)
 		}
@@ -333,7 +339,13 @@ func (df *differ) apiKey(k *model.APIKey) {
 	if len(all) == 0 {
 		all = []FieldChange{{Field: FieldExpiry, Old: expiryString(lk), New: expiryString(k)}}
 	}
-	df.add(Action{Op: Replace, Key: k.Key(), ID: lk.ID, Pos: k.Pos, Reason: reason, Changes: sortChanges(all), APIKey: k})
+	a := Action{Op: Replace, Key: k.Key(), ID: lk.ID, Pos: k.Pos, Reason: reason, Changes: sortChanges(all), APIKey: k}
+	if df.opts.KeepOld > 0 && !df.opts.Now.IsZero() {
+		until := df.opts.Now.Add(df.opts.KeepOld).UTC().Truncate(time.Second)
+		a.RetireUntil = &until
+		a.Reason += fmt.Sprintf("; the old key is kept until %s", until.Format(time.RFC3339))
+	}
+	df.add(a)
 }
 
 // rotation returns why a live key whose expiry is relative (expires_in) must be replaced: it
@@ -341,6 +353,9 @@ func (df *differ) apiKey(k *model.APIKey) {
 // expires_at is never rotated: its replacement would expire at the same instant. It needs
 // Options.Now.
 func (df *differ) rotation(d, l *model.APIKey) string {
+	if slices.Contains(df.opts.Rotate, d.Key()) {
+		return "rotation requested (--rotate)"
+	}
 	if df.opts.Now.IsZero() || l.ExpiresAt == nil || d.ExpiresIn == 0 {
 		return ""
 	}
@@ -379,6 +394,16 @@ func (df *differ) deletions() {
 	}
 	for _, k := range df.l.APIKeys {
 		appKey := model.Key{Kind: model.KindApplication, Name: k.Application}
+		if k.RetiredUntil != nil && df.deletable(&k.Meta) && !df.deleted[appKey] {
+			// Kept after a rotation until its grace period ends (--keep-old); without a clock
+			// the period never ends.
+			if df.opts.Now.IsZero() || df.opts.Now.Before(*k.RetiredUntil) {
+				df.warn(k.Key(), model.Pos{}, "old key %s, replaced by a rotation, is kept until %s", k.ID, k.RetiredUntil.Format(time.RFC3339))
+				continue
+			}
+			del(k.Key(), &k.Meta, fmt.Sprintf("replaced by a rotation; its grace period ended at %s", k.RetiredUntil.Format(time.RFC3339)))
+			continue
+		}
 		switch {
 		case df.deletable(&k.Meta) && df.deleted[appKey]:
 			// Listed although the API removes it with its application (BEHAVIOUR.md §5.5),

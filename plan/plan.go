@@ -22,6 +22,16 @@ type Options struct {
 	// Adopt takes over every unmanaged live resource that a manifest names (--adopt), as if
 	// each had adopt: true.
 	Adopt bool
+	// Rotate lists API keys to replace now whatever their expiry (--rotate APP/KEY).
+	Rotate []model.Key
+	// KeepOld, when positive, keeps the key a rotation or replacement supersedes for this grace
+	// period instead of deleting it at once (--keep-old); a later plan deletes it once the
+	// period is over. It needs Now.
+	KeepOld time.Duration
+	// Self is the access key iamsync runs with. The plan never deletes or replaces that key,
+	// never deletes its application, and never deletes or strips the policies that give that
+	// application its IAM rights; it says why in a warning instead.
+	Self string
 }
 
 // Op is what an action does to one resource.
@@ -139,6 +149,9 @@ type Action struct {
 	// Reason says why the action is needed when the op alone does not (replace, delete).
 	Reason string    `json:"reason,omitempty"`
 	Pos    model.Pos `json:"pos,omitzero"`
+	// RetireUntil, on an API key's Replace, keeps the old key until then (marked as retired in
+	// its description) instead of deleting it.
+	RetireUntil *time.Time `json:"retire_until,omitempty"`
 
 	// The desired resource after normalization (sets sorted, project names resolved to IDs,
 	// user emails spelled as the organization has them, ownership tag not included): exactly
