@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -166,7 +167,7 @@ func decodeFile(f *file, srcs *sources) decoded {
 			p.Rules = append(p.Rules, model.Rule{
 				PermissionSets: strs(field(rn, "permission_sets")),
 				Organization:   boolean(field(rn, "organization")),
-				Projects:       strs(field(rn, "projects")),
+				Projects:       projectRefs(strs(field(rn, "projects"))),
 				Condition:      str(field(rn, "condition")),
 				Pos:            nodePos(f.name, rn),
 			})
@@ -212,7 +213,7 @@ func decodeKey(f *file, n *yaml.Node, srcs *sources, s src) *model.APIKey {
 		Meta:           meta(f, n),
 		Name:           str(field(n, "name")),
 		Description:    str(field(n, "description")),
-		DefaultProject: str(field(n, "default_project")),
+		DefaultProject: projectRef(str(field(n, "default_project"))),
 		Secret:         str(field(n, "secret")),
 	}
 	// Adopting a key names it by access key: the ID is known up front.
@@ -238,6 +239,25 @@ func decodeKey(f *file, n *yaml.Node, srcs *sources, s src) *model.APIKey {
 	}
 	srcs.keys[k] = s
 	return k
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// projectRef lower-cases a project given by ID: the API returns IDs in lower case (BEHAVIOUR.md
+// §4), and an upper-case ID in a manifest must not look like a change on every plan. Names are
+// kept as written.
+func projectRef(s string) string {
+	if uuidRE.MatchString(s) {
+		return strings.ToLower(s)
+	}
+	return s
+}
+
+func projectRefs(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = projectRef(s)
+	}
+	return ss
 }
 
 // parseTime reads an RFC 3339 time or a date (midnight UTC), in UTC: the API normalises expiry
