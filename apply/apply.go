@@ -343,7 +343,14 @@ func (r *runner) apiKey(ctx context.Context, a plan.Action) (id, secret string, 
 		if err != nil || a.Op == plan.Create {
 			return newID, secret, err
 		}
-		// The old key goes only once the new one's secret is safely stored.
+		// The old key goes only once the new one's secret is safely stored; with a grace
+		// period it is only marked retired, and a later plan deletes it.
+		if a.RetireUntil != nil {
+			if err := r.w.UpdateAPIKey(ctx, a.ID, model.RetiredKeyDescription(k.Description, r.opts.Stack, k.Name, *a.RetireUntil), ""); err != nil {
+				return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but marking the old key %s as retired failed: %w", newID, secret, a.ID, err)
+			}
+			return newID, secret, nil
+		}
 		if err := r.w.DeleteAPIKey(ctx, a.ID); err != nil {
 			return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but deleting the old key %s failed: %w", newID, secret, a.ID, err)
 		}
