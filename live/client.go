@@ -30,6 +30,8 @@ type Config struct {
 
 // Client is a connection to one organization's IAM.
 type Client struct {
+	// AccessKey is the key the client authenticates with (plan protects it, see plan.Options.Self).
+	AccessKey      string
 	iam            *iam.API
 	projects       *account.ProjectAPI
 	OrganizationID string
@@ -87,6 +89,7 @@ func New(cfg Config) (*Client, error) {
 		iam:            iam.NewAPI(client),
 		projects:       account.NewProjectAPI(client),
 		OrganizationID: *profile.DefaultOrganizationID,
+		AccessKey:      *profile.AccessKey,
 		parallelism:    par,
 		transport:      t,
 	}, nil
