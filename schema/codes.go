@@ -30,7 +30,7 @@ var Codes = map[string]string{
 	"E502": "organization-level permission set scoped to projects",
 	"E503": "permission sets of both scope types in one rule",
 	"E504": "rule without exactly one scope",
-	"E505": "rule without permission sets",
+	"E505": "empty rule (no permission sets) or policy without rules",
 	"E506": "rule repeated in a policy",
 	"E507": "policy principal missing or not exactly one",
 	"E601": "expiry in the past",

@@ -23,7 +23,7 @@ var ownerCodes = map[string]string{
 	"/$defs/principal/else":                  "E507",
 	"/$defs/tag/allOf/0":                     "E207",
 	"/$defs/expiry":                          "E206",
-	"/$defs/policy/properties/rules":         "E204",
+	"/$defs/policy/properties/rules":         "E505",
 	"/$defs/rule/properties/projects":        "E204",
 	"/$defs/rule/properties/organization":    "E204",
 	"/properties/version":                    "E204",
