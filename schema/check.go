@@ -36,9 +36,12 @@ func (c *checker) run() {
 	c.keys(apps)
 	for _, g := range c.org.Groups {
 		s := c.srcs.groups[g]
-		for i, a := range g.Members.Applications {
+		// Walk the YAML list rather than g.Members, which skipped items of the wrong type: the
+		// index must be the one in the file.
+		for i, n := range items(s.f.at(s.ptr + "/members/applications").val) {
+			a := str(n)
 			sub := fmt.Sprintf("/members/applications/%d", i)
-			if _, ok := apps[a]; !ok && !s.bad(sub) {
+			if _, ok := apps[a]; !ok && a != "" && !s.bad(sub) {
 				c.add(s, sub, "E401", g.Key(), fmt.Sprintf("group %s lists application %q, which the set does not declare", g.Name, a), c.refHint(a, apps, groups, "application"))
 			}
 		}

@@ -456,3 +456,18 @@ func TestDiagnosticKeys(t *testing.T) {
 		t.Errorf("keys mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestMemberPositionsSkipBadItems: an item of the wrong type must not shift the position of
+// the next item's error.
+func TestMemberPositionsSkipBadItems(t *testing.T) {
+	src := "version: 1\nstack: s\ngroups:\n  - name: g\n    members:\n      applications: [12, nope]\n"
+	_, ds := LoadBytes("m.yaml", []byte(src))
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Pos.String()+" "+d.Code)
+	}
+	want := []string{"m.yaml:6:22 E203", "m.yaml:6:26 E401"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("positions mismatch (-want +got):\n%s", diff)
+	}
+}
