@@ -66,7 +66,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if saved != nil {
 		paths = saved.Sources
 	}
-	s, code := prepare(ctx, env, f.plan.conn, paths, f.plan.adopt)
+	s, code := prepare(ctx, env, f.plan, paths)
 	if s == nil {
 		return code
 	}
@@ -94,6 +94,12 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if len(p.Actions) == 0 {
 		fmt.Fprintln(env.Stdout, "No changes. The organization matches the manifests.")
 		return ExitOK
+	}
+	if why := massDelete(p, s.live, f.plan.maxDeletes); why != "" && !f.plan.allowMassDelete {
+		_ = render(env, p, "text", f.plan.noColor)
+		errorf(env, "refusing to apply: %s", why)
+		hintf(env, "if the deletions are intended, run again with --allow-mass-delete (or raise --max-deletes)")
+		return ExitRefused
 	}
 	if saved == nil && !f.autoApprove {
 		if !env.IsTTY {

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
@@ -73,8 +74,19 @@ func TestScripts(t *testing.T) {
 			"filemode":    filemodeCmd,
 			"secretworks": secretworksCmd,
 			"emu":         emuCmd,
+			"sleep":       sleepCmd,
 		},
 	})
+}
+
+// sleepCmd waits, for grace periods measured in seconds.
+func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 func server(ts *testscript.TestScript) *emulator.Server {
@@ -232,6 +244,8 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	emu app NAME [DESCRIPTION]          create an unmanaged application
 //	emu describe KIND NAME DESCRIPTION  set the description of the application, group or policy NAME
 //	emu delete KIND NAME                delete it
+//	emu saveid KIND NAME                remember its ID
+//	emu sameid KIND NAME                its ID is the one remembered (adoption did not re-create it)
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: emu OP ARGS...")
@@ -248,6 +262,18 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 			desc = args[2]
 		}
 		_, err = api.CreateApplication(&iam.CreateApplicationRequest{Name: args[1], Description: desc, OrganizationID: o.OrganizationID})
+	case "saveid", "sameid":
+		if len(args) != 3 {
+			ts.Fatalf("usage: emu %s KIND NAME", args[0])
+		}
+		id := findID(ts, api, o.OrganizationID, args[1], args[2])
+		env := "ID_" + strings.NewReplacer("-", "_", ".", "_").Replace(args[1]+"_"+args[2])
+		if args[0] == "saveid" {
+			ts.Setenv(env, id)
+		} else if (ts.Getenv(env) == id) == neg {
+			ts.Fatalf("%s %s has ID %s, saved %s", args[1], args[2], id, ts.Getenv(env))
+		}
+		return
 	case "describe", "delete":
 		if len(args) < 3 {
 			ts.Fatalf("usage: emu %s KIND NAME ...", args[0])

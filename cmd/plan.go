@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -20,6 +21,10 @@ type planFlags struct {
 	detailedExitcode bool   // exit 2 when there are changes
 	adopt            bool   // adopt every unmanaged resource a manifest names
 	noColor          bool
+	rotate           []string      // APP/KEY to rotate now
+	keepOld          time.Duration // grace period for keys a rotation replaces
+	maxDeletes       int           // mass-deletion guard
+	allowMassDelete  bool
 }
 
 func (f *planFlags) register(fs *pflag.FlagSet) {
@@ -29,9 +34,20 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	fs.BoolVar(&f.adopt, "adopt", false, "adopt unmanaged resources whose names the manifests declare")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	fs.StringArrayVar(&f.rotate, "rotate", nil, "rotate the API key `APP/KEY` now: create a new one, store its secret, then delete the old (repeatable)")
+	fs.DurationVar(&f.keepOld, "keep-old", 0, "keep keys that a rotation replaces for this grace `period` (e.g. 24h); a later apply deletes them")
+	fs.Lookup("keep-old").NoOptDefVal = "24h"
+	fs.IntVar(&f.maxDeletes, "max-deletes", 10, "refuse to apply a plan that deletes more resources than this (or more than a third of the stack's)")
+	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "apply even when the plan deletes more than --max-deletes or a third of the stack's resources")
 }
 
 func (f *planFlags) check() error {
+	if f.keepOld < 0 || f.maxDeletes < 0 {
+		return fmt.Errorf("--keep-old and --max-deletes must not be negative")
+	}
+	if _, err := parseKeyRefs(f.rotate); err != nil {
+		return err
+	}
 	switch f.format {
 	case "text", "json", "markdown":
 	default:
@@ -58,7 +74,7 @@ func runPlan(ctx context.Context, env Env, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	s, code := prepare(ctx, env, f.conn, paths, f.adopt)
+	s, code := prepare(ctx, env, f, paths)
 	if s == nil {
 		return code
 	}
@@ -85,6 +101,9 @@ func runPlan(ctx context.Context, env Env, args []string) int {
 	}
 	if len(p.Conflicts) > 0 {
 		warnf(env, "%d conflict(s): apply will refuse this plan until they are resolved", len(p.Conflicts))
+	}
+	if why := massDelete(p, s.live, f.maxDeletes); why != "" && !f.allowMassDelete {
+		warnf(env, "%s: apply will refuse it without --allow-mass-delete", why)
 	}
 	if f.detailedExitcode && !p.Empty() {
 		return ExitChanges
@@ -116,7 +135,8 @@ func (s *session) close() { _ = s.conn.Close() }
 
 // prepare loads the manifests, connects, reads the organization and diffs. On failure it has
 // reported the error and returns nil with the exit code.
-func prepare(ctx context.Context, env Env, cf connFlags, paths []string, adopt bool) (*session, int) {
+func prepare(ctx context.Context, env Env, f planFlags, paths []string) (*session, int) {
+	cf := f.conn
 	desired, sources, ok := loadManifests(env, paths)
 	if !ok {
 		return nil, ExitError
@@ -139,7 +159,10 @@ func prepare(ctx context.Context, env Env, cf connFlags, paths []string, adopt b
 		hintf(env, "check the credentials' rights (IAMReadOnly at least) and the network, then run again")
 		return nil, ExitError
 	}
-	p, err := plan.Diff(desired, liveOrg, diffOptions(adopt))
+	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
+	p, err := plan.Diff(desired, liveOrg, plan.Options{
+		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: c.client.AccessKey,
+	})
 	if err != nil {
 		c.Close()
 		errorf(env, "%v", err)

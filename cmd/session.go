@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
 	"github.com/scaleway/scaleway-sdk-go/scw"
@@ -16,7 +15,6 @@ import (
 	"github.com/iamsync/iamsync/emulator"
 	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
-	"github.com/iamsync/iamsync/plan"
 )
 
 // connFlags are the flags of every command that talks to the API.
@@ -157,9 +155,4 @@ func (w writer) Find(ctx context.Context, kind model.Kind, name, parent string) 
 		out[i] = apply.Found(f)
 	}
 	return out, err
-}
-
-// diffOptions are the plan options shared by plan and apply.
-func diffOptions(adopt bool) plan.Options {
-	return plan.Options{Now: time.Now(), Adopt: adopt}
 }
