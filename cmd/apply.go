@@ -66,9 +66,32 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if saved != nil {
 		paths = saved.Sources
 	}
+	// One apply at a time per secrets file: two would read the same organization, create the
+	// same keys and race on the file (RELIABILITY.md, "Concurrency").
+	secretsPath := resolvePath(env, f.secretsFile)
+	lock, err := secrets.WaitLock(ctx, secretsPath, func() {
+		warnf(env, "waiting for another iamsync apply using %s to finish", f.secretsFile)
+	})
+	if err != nil {
+		errorf(env, "%v", err)
+		hintf(env, "the lock file sits beside --secrets-file, whose directory must exist and be writable")
+		return ExitError
+	}
+	defer lock.Unlock()
 	s, code := prepare(ctx, env, f.plan, paths)
 	if s == nil {
 		return code
+	}
+	if n, err := recoverLostKeys(ctx, env, writer{s.conn.client}, secretsPath); err != nil {
+		s.close()
+		errorf(env, "%v", err)
+		hintf(env, "nothing was applied; fix the cause and run apply again")
+		return ExitError
+	} else if n > 0 {
+		s.close()
+		if s, code = prepare(ctx, env, f.plan, paths); s == nil {
+			return code
+		}
 	}
 	defer s.close()
 	p := s.plan
@@ -118,10 +141,10 @@ func runApply(ctx context.Context, env Env, args []string) int {
 			return ExitRefused
 		}
 	}
-	secretsPath := resolvePath(env, f.secretsFile)
 	warnIfTracked(env, secretsPath)
+	journal := secrets.JournalFor(secretsPath)
 	before := s.conn.client.Stats()
-	res := apply.Apply(ctx, writer{s.conn.client}, p, apply.Options{
+	res := apply.Apply(ctx, journalingWriter{writer{s.conn.client}, journal, s.live}, p, apply.Options{
 		Stack:       p.Stack,
 		Live:        s.live,
 		Secrets:     secrets.Open(secretsPath),
@@ -129,6 +152,13 @@ func runApply(ctx context.Context, env Env, args []string) int {
 		IsAmbiguous: live.IsAmbiguous,
 		Progress:    func(ev apply.Event) { printEvent(env, ev, f.secretsFile) },
 	})
+	// The run settled every key it created (stored, deleted, or reported as an orphan, which
+	// the next run retries): the journal has served unless an orphan is left.
+	if len(res.Orphans) == 0 {
+		if err := journal.Clear(); err != nil {
+			warnf(env, "%v", err)
+		}
+	}
 	after := s.conn.client.Stats()
 	return report(env, res, after.Requests-before.Requests, after.Retries-before.Retries, f.secretsFile)
 }

@@ -66,7 +66,20 @@ func (f *File) PutAll(entries map[string]Credentials) error {
 	if err != nil {
 		return fmt.Errorf("encode secrets file %s: %w", f.Path, err)
 	}
-	return WriteAtomic(f.Path, data, 0o600)
+	if err := WriteAtomic(f.Path, data, 0o600); err != nil {
+		return err
+	}
+	f.removeStaleTemps()
+	return nil
+}
+
+// removeStaleTemps deletes the temp files a killed writer left (they may hold secrets). Callers
+// serialise writers (apply holds Lock), so no other write is in flight.
+func (f *File) removeStaleTemps() {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp-*"))
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
 }
 
 // Get returns the entry stored under name, if any.

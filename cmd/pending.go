@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/secrets"
+)
+
+// Keys whose secret a killed run lost (see secrets/journal.go): every key creation is
+// announced in the journal beside the secrets file first; a run that ends (even with errors
+// or interrupted) settles every key it created and removes the journal. A journal found at the
+// start of apply is the trace of a run that died: its keys not in the secrets file are deleted
+// before planning, so the plan creates them again and their new secrets are stored.
+
+// journalingWriter announces every key creation in the journal before making it.
+type journalingWriter struct {
+	writer
+	journal *secrets.Journal
+	live    *model.Org
+}
+
+func (w journalingWriter) CreateAPIKey(ctx context.Context, applicationID, description, defaultProjectID string, expiresAt *time.Time) (string, secrets.Value, error) {
+	in := secrets.Intent{ApplicationID: applicationID, Description: description, Exclude: liveKeysOf(w.live, applicationID), At: time.Now().UTC()}
+	if err := w.journal.Add(in); err != nil {
+		// Without the announcement a crash could lose the secret unnoticed: do not create.
+		return "", secrets.Value{}, fmt.Errorf("announce the key creation in %s: %w", w.journal.Path, err)
+	}
+	return w.writer.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
+}
+
+// liveKeysOf lists the access keys application id had when the organization was read: they
+// existed before this run and are never taken for a lost key.
+func liveKeysOf(o *model.Org, id string) []string {
+	if o == nil {
+		return nil
+	}
+	name := ""
+	for _, a := range o.Applications {
+		if a.ID == id {
+			name = a.Name
+		}
+	}
+	var out []string
+	for _, k := range o.APIKeys {
+		if name != "" && k.Application == name {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}
+
+// recoverLostKeys deletes the keys a dead run created whose secret never reached the secrets
+// file. It returns how many it deleted; on an error nothing is planned and the journal stays.
+func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string) (int, error) {
+	j := secrets.JournalFor(secretsPath)
+	intents, err := j.Read()
+	if err != nil || len(intents) == 0 {
+		return 0, err
+	}
+	stored, err := secrets.Open(secretsPath).AccessKeys()
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for _, in := range intents {
+		found, err := w.Client.Find(ctx, model.KindAPIKey, "", in.ApplicationID)
+		if err != nil {
+			return deleted, fmt.Errorf("look for keys a previous run may have lost: %w", err)
+		}
+		for _, f := range found {
+			if f.Description != in.Description || contains(in.Exclude, f.ID) {
+				continue
+			}
+			if _, ok := stored[f.ID]; ok {
+				continue
+			}
+			if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
+				return deleted, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
+			}
+			deleted++
+			warnf(env, "deleted API key %s: a previous run created it but died before storing its secret; it is created again", f.ID)
+		}
+	}
+	return deleted, j.Clear()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
