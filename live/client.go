@@ -81,6 +81,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure the Scaleway client: %w", err)
 	}
+	// The SDK caches GET /metadata in the client after the first IAM call, without a lock: the
+	// first calls made concurrently (Read's lists, apply's writes) race on it (found by the
+	// race detector in issue 7's suites). Fetching it once here, before any concurrency, makes
+	// the cache read-only afterwards; it is the call the SDK would make anyway (BEHAVIOUR.md §1).
+	_, _ = client.GetAPIMetadata()
 	par := cfg.Parallelism
 	if par <= 0 {
 		par = 8

@@ -135,6 +135,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.stats.writes.Add(1)
 		}
 		resp, err := t.next.RoundTrip(req)
+		if err == nil {
+			// The SDK reads the body after RoundTrip returns, where a connection dropped
+			// mid-body could no longer be retried (a GET) or told ambiguous (a POST): read it
+			// here, and treat a failed read as the network error it is.
+			err = buffer(resp)
+			if err != nil {
+				resp = nil
+			}
+		}
 		retry, wait := t.classify(req, resp, err)
 		if !retry || attempt >= t.policy.MaxAttempts {
 			if err != nil && !idempotent(req.Method) && ctx.Err() == nil {
@@ -214,6 +223,21 @@ func (t *transport) backoff(attempt int) time.Duration {
 	}
 	// Full jitter spreads out the retries of concurrent workers.
 	return time.Duration(rand.Int64N(int64(d)) + 1)
+}
+
+// maxResponse bounds a buffered answer (a page of 100 items is a few hundred kB at most).
+const maxResponse = 64 << 20
+
+// buffer reads resp's body into memory and puts it back.
+func buffer(resp *http.Response) error {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("read the answer: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return nil
 }
 
 func drain(resp *http.Response) {
