@@ -25,9 +25,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
-	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/iamsync/iamsync/cmd"
 	"github.com/iamsync/iamsync/emulator"
