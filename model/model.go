@@ -161,6 +161,9 @@ type Principal struct {
 	Kind PrincipalKind `json:"kind,omitempty"`
 	Name string        `json:"name,omitempty"`
 	ID   string        `json:"id,omitempty"`
+	// External marks a desired reference by name to a resource the manifest set does not
+	// declare (another stack's, or nobody's): it must exist in the organization.
+	External bool `json:"external,omitempty"`
 }
 
 func (p Principal) String() string {

@@ -484,12 +484,27 @@ func (df *differ) checkReferences(errs *errList) {
 	for _, k := range df.d.APIKeys {
 		check(k.Key(), k.Pos, "application", model.Key{Kind: model.KindApplication, Name: k.Application})
 	}
+	liveIDs := map[string]bool{}
+	for _, a := range df.l.Applications {
+		liveIDs[a.ID] = true
+	}
+	for _, g := range df.l.Groups {
+		liveIDs[g.ID] = true
+	}
+	for _, u := range df.l.Users {
+		liveIDs[u.ID] = true
+	}
 	for _, p := range df.d.Policies {
-		switch p.Principal.Kind {
-		case model.PrincipalApplication, model.PrincipalGroup:
-			if p.Principal.ID == "" {
-				check(p.Key(), p.Pos, "principal", model.Key{Kind: model.Kind(p.Principal.Kind), Name: p.Principal.Name})
+		pr := p.Principal
+		switch {
+		case pr.Kind == model.PrincipalNone:
+		case pr.ID != "":
+			// A reference by ID names something outside the manifests: it must exist now.
+			if !liveIDs[pr.ID] {
+				errs.add(p.Pos, p.Key(), "principal: no %s with ID %s in the organization: check the ID, or create it first", pr.Kind, pr.ID)
 			}
+		case pr.Kind == model.PrincipalApplication, pr.Kind == model.PrincipalGroup:
+			check(p.Key(), p.Pos, "principal", model.Key{Kind: model.Kind(pr.Kind), Name: pr.Name})
 		}
 	}
 }

@@ -74,7 +74,7 @@ func TestDiffNoChanges(t *testing.T) {
 			// Diff(x, x): a snapshot compared with itself.
 			x := liveFrom(t, d)
 			x.Stack = d.Stack
-			p, err = Diff(x, x, Options{})
+			p, err = Diff(declaredOnly(t, x), x, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -475,7 +475,7 @@ func TestRead(t *testing.T) {
 
 func TestRenderColor(t *testing.T) {
 	d := sample()
-	p := mustDiff(t, d, &model.Org{Projects: testProjects, Users: testUsers}, Options{})
+	p := mustDiff(t, d, externalsOnly(t, d), Options{})
 	var plain, color bytes.Buffer
 	if err := RenderText(&plain, p, TextOptions{}); err != nil {
 		t.Fatal(err)
@@ -500,7 +500,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestRenderWriteErrors(t *testing.T) {
-	p := mustDiff(t, sample(), &model.Org{Projects: testProjects, Users: testUsers}, Options{})
+	p := mustDiff(t, sample(), externalsOnly(t, sample()), Options{})
 	if err := RenderText(failWriter{}, p, TextOptions{}); err == nil {
 		t.Error("RenderText: write error lost")
 	}

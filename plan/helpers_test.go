@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -86,6 +87,23 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 		}
 		g.Members = model.Members{Applications: apiSet(g.Members.Applications), Users: apiSet(users)}
 	}
+	// A principal named by ID is outside the manifests but exists in the organization, owned
+	// by nobody.
+	for _, p := range desired.Policies {
+		pr := p.Principal
+		if pr.ID == "" || slices.Contains(slices.Collect(maps.Values(ids)), pr.ID) {
+			continue
+		}
+		switch pr.Kind {
+		case model.PrincipalApplication:
+			l.Applications = append(l.Applications, &model.Application{Meta: model.Meta{ID: pr.ID}, Name: "external-" + pr.ID, Tags: []string{}})
+		case model.PrincipalGroup:
+			l.Groups = append(l.Groups, &model.Group{Meta: model.Meta{ID: pr.ID}, Name: "external-" + pr.ID, Tags: []string{}})
+		case model.PrincipalUser:
+			l.Users = append(l.Users, &model.User{ID: pr.ID, Email: pr.ID + "@external.example.com"})
+		}
+		ids[model.Key{Kind: model.Kind(pr.Kind), Name: "external-" + pr.ID}] = pr.ID
+	}
 	for i, p := range l.Policies {
 		own(&p.Meta, "pol-"+strings.Repeat("0", i)+p.Name)
 		p.Tags = apiSet(p.Tags)
@@ -136,4 +154,31 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 		}
 	}
 	return l
+}
+
+// declaredOnly is o without the outside principals liveFrom adds: what a manifest set would
+// declare of a snapshot.
+func declaredOnly(t testing.TB, o *model.Org) *model.Org {
+	c := mustClone(t, o)
+	c.Applications = slices.DeleteFunc(c.Applications, func(a *model.Application) bool { return strings.HasPrefix(a.Name, "external-") })
+	c.Groups = slices.DeleteFunc(c.Groups, func(g *model.Group) bool { return strings.HasPrefix(g.Name, "external-") })
+	return c
+}
+
+// externalsOnly is an organization holding nothing but the lookups and the outside principals
+// desired names by ID.
+func externalsOnly(t testing.TB, desired *model.Org) *model.Org {
+	l := liveFrom(t, desired)
+	out := &model.Org{Projects: l.Projects, Users: l.Users}
+	for _, a := range l.Applications {
+		if strings.HasPrefix(a.Name, "external-") {
+			out.Applications = append(out.Applications, a)
+		}
+	}
+	for _, g := range l.Groups {
+		if strings.HasPrefix(g.Name, "external-") {
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	return out
 }

@@ -122,13 +122,13 @@ func (c *checker) refHint(name string, apps map[string]*model.Application, group
 	if h := didYouMean(name, names); h != "" {
 		return h
 	}
-	return fmt.Sprintf("declare the %s in the set, or refer to one it does not manage by ID ({%s_id: UUID})", kind, kind)
+	return fmt.Sprintf("declare the %s in the set, or refer to one it does not manage explicitly ({external_%s: NAME} or {%s_id: UUID})", kind, kind, kind)
 }
 
 func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, groups map[string]*model.Group) {
 	s := c.srcs.policies[p]
 	switch pr := p.Principal; {
-	case pr.ID != "":
+	case pr.ID != "", pr.External:
 	case pr.Kind == model.PrincipalApplication:
 		if _, ok := apps[pr.Name]; !ok && !s.bad("/principal") {
 			c.add(s, "/principal/application", "E401", p.Key(), fmt.Sprintf("policy %s names application %q, which the set does not declare", p.Name, pr.Name), c.refHint(pr.Name, apps, groups, "application"))

@@ -184,16 +184,19 @@ func meta(f *file, n *yaml.Node) model.Meta {
 
 // principalFields maps the manifest's principal spellings to the model.
 var principalFields = []struct {
-	field string
-	kind  model.PrincipalKind
-	byID  bool
+	field    string
+	kind     model.PrincipalKind
+	byID     bool
+	external bool
 }{
-	{"application", model.PrincipalApplication, false},
-	{"group", model.PrincipalGroup, false},
-	{"user", model.PrincipalUser, false},
-	{"application_id", model.PrincipalApplication, true},
-	{"group_id", model.PrincipalGroup, true},
-	{"user_id", model.PrincipalUser, true},
+	{"application", model.PrincipalApplication, false, false},
+	{"group", model.PrincipalGroup, false, false},
+	{"user", model.PrincipalUser, false, false},
+	{"external_application", model.PrincipalApplication, false, true},
+	{"external_group", model.PrincipalGroup, false, true},
+	{"application_id", model.PrincipalApplication, true, false},
+	{"group_id", model.PrincipalGroup, true, false},
+	{"user_id", model.PrincipalUser, true, false},
 }
 
 func decodePrincipal(n *yaml.Node) model.Principal {
@@ -202,7 +205,7 @@ func decodePrincipal(n *yaml.Node) model.Principal {
 			if pf.byID {
 				return model.Principal{Kind: pf.kind, ID: strings.ToLower(v)}
 			}
-			return model.Principal{Kind: pf.kind, Name: v}
+			return model.Principal{Kind: pf.kind, Name: v, External: pf.external}
 		}
 	}
 	return model.Principal{}

@@ -124,5 +124,8 @@ func principalValue(p model.Principal) any {
 	if p.ID != "" {
 		return map[string]string{string(p.Kind) + "_id": p.ID}
 	}
+	if p.External {
+		return map[string]string{"external_" + string(p.Kind): p.Name}
+	}
 	return map[string]string{string(p.Kind): p.Name}
 }
