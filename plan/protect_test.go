@@ -11,7 +11,7 @@ import (
 // selfOrg is a stack whose application "iamsync" runs iamsync itself, with its admin policy.
 func selfOrg() *model.Org {
 	return &model.Org{
-		Stack: "prod",
+		Stack:        "prod",
 		Applications: []*model.Application{{Name: "iamsync"}, {Name: "web"}},
 		Groups:       []*model.Group{{Name: "admins", Members: model.Members{Applications: []string{"iamsync"}}}},
 		Policies: []*model.Policy{
