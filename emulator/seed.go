@@ -88,6 +88,14 @@ type BulkSpec struct {
 	// Users (members) and Projects to create.
 	Users    int
 	Projects int
+	// Tags are added to every application, group and policy (after Prefix+"seeded").
+	Tags []string
+	// Stack, when set, makes the objects owned by that iamsync stack, so that a benchmark can
+	// plan an unchanged organization: applications, groups and policies get the tag
+	// "iamsync-stack=STACK", and key j of an application gets the description
+	// "[iamsync:STACK/kJ]" (iamsync's marker, model.KeyDescription with an empty description;
+	// written out here because the emulator imports nothing of iamsync's).
+	Stack string
 }
 
 // SeedBulk adds spec's objects in one locked pass and persists once.
@@ -103,7 +111,10 @@ func (s *Server) SeedBulk(spec BulkSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now().UTC().Truncate(time.Microsecond)
-	tags := []string{p + "seeded"}
+	tags := append([]string{p + "seeded"}, spec.Tags...)
+	if spec.Stack != "" {
+		tags = append(tags, "iamsync-stack="+spec.Stack)
+	}
 	var users, apps []string
 	for i := 0; i < spec.Users; i++ {
 		u, err := s.addUserLocked(fmt.Sprintf("%suser-%05d@example.com", p, i))
@@ -119,7 +130,11 @@ func (s *Server) SeedBulk(spec BulkSpec) error {
 		a := s.newApplication(fmt.Sprintf("%sapp-%05d", p, i), "", append([]string{}, tags...), now)
 		apps = append(apps, a.ID)
 		for j := 0; j < spec.KeysPerApplication; j++ {
-			s.issueKey(&apiKey{Description: fmt.Sprintf("%skey-%05d-%d", p, i, j), CreatedAt: now, UpdatedAt: now,
+			desc := fmt.Sprintf("%skey-%05d-%d", p, i, j)
+			if spec.Stack != "" {
+				desc = fmt.Sprintf("[iamsync:%s/k%d]", spec.Stack, j)
+			}
+			s.issueKey(&apiKey{Description: desc, CreatedAt: now, UpdatedAt: now,
 				DefaultProjectID: s.st.OrganizationID, CreationIP: "127.0.0.1", ApplicationID: a.ID})
 		}
 	}

@@ -61,12 +61,17 @@ func TestFaults(t *testing.T) {
 func faultRun(t *testing.T, seed int64, m *manifestSet) {
 	o := newOrg(t, seed)
 	m.write(t, o.dir)
-	o.emu.SetFaults(emulator.Faults{Seed: seed, Rate: 0.10, Kinds: allFaults, Latency: 300 * time.Millisecond})
+	faults := func(run int) emulator.Faults {
+		return emulator.Faults{Seed: seed*1000 + int64(run), Rate: 0.10, Kinds: allFaults, Latency: 300 * time.Millisecond}
+	}
 	var last result
 	runs := 0
 	for runs < 6 {
 		runs++
+		o.emu.SetFaults(faults(runs))
 		last = o.apply()
+		// The checks read the organization without faults.
+		o.emu.SetFaults(emulator.Faults{})
 		checkReport(t, last)
 		if last.code == 0 {
 			break
@@ -79,11 +84,10 @@ func faultRun(t *testing.T, seed int64, m *manifestSet) {
 	if last.code != 0 {
 		t.Fatalf("no run succeeded in %d:\n%s", runs, last)
 	}
-	faults := o.emu.Counts().Faults
-	o.emu.SetFaults(emulator.Faults{})
+	injected := o.emu.Counts().Faults
 	o.requireConverged(m)
-	t.Logf("seed %d: converged after %d run(s), %d faults injected", seed, runs, faults)
-	if faults == 0 {
+	t.Logf("seed %d: converged after %d run(s), %d faults injected", seed, runs, injected)
+	if injected == 0 {
 		t.Errorf("no fault was injected")
 	}
 }
