@@ -98,6 +98,17 @@ type Meta struct {
 	Adopt bool `json:"adopt,omitempty"`
 	// Pos is where a desired value was declared.
 	Pos Pos `json:"pos,omitzero"`
+	// Ignore lists the audit findings silenced on a desired value (audit: {ignore: [...]}).
+	// Only audit reads it; it changes nothing in a plan.
+	Ignore []Ignore `json:"ignore,omitempty"`
+}
+
+// Ignore silences one audit rule on one manifest element, for a stated reason.
+type Ignore struct {
+	// Rule is an audit rule ID such as IAM101.
+	Rule string `json:"rule"`
+	// Reason is why the finding is acceptable; required, and carried into audit reports.
+	Reason string `json:"reason"`
 }
 
 // Org is a snapshot of an organization's IAM, desired or live.

@@ -21,6 +21,7 @@ var Codes = map[string]string{
 	"E205": "item listed twice",
 	"E206": "conflicting or missing alternatives (exactly one of)",
 	"E207": "reserved tag prefix iamsync-stack=",
+	"E208": "unknown audit rule in audit.ignore",
 	"E301": "files of the set disagree on stack or organization_id",
 	"E302": "name declared twice",
 	"E303": "two API keys routed to the same secret",

@@ -179,7 +179,20 @@ func decodeFile(f *file, srcs *sources) decoded {
 }
 
 func meta(f *file, n *yaml.Node) model.Meta {
-	return model.Meta{Adopt: boolean(field(n, "adopt")), Pos: nodePos(f.name, n)}
+	return model.Meta{Adopt: boolean(field(n, "adopt")), Pos: nodePos(f.name, n), Ignore: ignores(field(n, "audit"))}
+}
+
+// ignores reads audit: {ignore: [{rule, reason}]}; items the schema rejected (no rule or no
+// reason) are dropped, so that an invalid silence never hides a finding.
+func ignores(n *yaml.Node) []model.Ignore {
+	var out []model.Ignore
+	for _, in := range items(field(n, "ignore")) {
+		rule, reason := str(field(in, "rule")), str(field(in, "reason"))
+		if rule != "" && strings.TrimSpace(reason) != "" {
+			out = append(out, model.Ignore{Rule: rule, Reason: reason})
+		}
+	}
+	return out
 }
 
 // principalFields maps the manifest's principal spellings to the model.

@@ -25,6 +25,8 @@
 //	  api key:    name, description, default_project, secret (required), access_key (adopt),
 //	              expires_in (duration or never) | expires_at (RFC 3339 or date) (exactly one),
 //	              rotate_before (duration; needs expires_in)
+//	audit:        on any application, group, policy or API key: {ignore: [{rule: IAM101, reason: TEXT}]}
+//	              silences an 'iamsync audit' rule on that element (known rule ID, reason required)
 //
 // Durations are Go durations plus d (24h) and w (7d): 90d, 2w, 12h, 1h30m.
 package schema

@@ -22,17 +22,19 @@ type (
 		APIKeys        []manifestKey    `yaml:"api_keys,omitempty"`
 	}
 	manifestApp struct {
-		Name        string        `yaml:"name"`
-		Description string        `yaml:"description,omitempty"`
-		Tags        []string      `yaml:"tags,omitempty,flow"`
-		Adopt       bool          `yaml:"adopt,omitempty"`
-		APIKeys     []manifestKey `yaml:"api_keys,omitempty"`
+		Name        string         `yaml:"name"`
+		Description string         `yaml:"description,omitempty"`
+		Tags        []string       `yaml:"tags,omitempty,flow"`
+		Adopt       bool           `yaml:"adopt,omitempty"`
+		Audit       *manifestAudit `yaml:"audit,omitempty"`
+		APIKeys     []manifestKey  `yaml:"api_keys,omitempty"`
 	}
 	manifestGroup struct {
-		Name        string   `yaml:"name"`
-		Description string   `yaml:"description,omitempty"`
-		Tags        []string `yaml:"tags,omitempty,flow"`
-		Adopt       bool     `yaml:"adopt,omitempty"`
+		Name        string         `yaml:"name"`
+		Description string         `yaml:"description,omitempty"`
+		Tags        []string       `yaml:"tags,omitempty,flow"`
+		Adopt       bool           `yaml:"adopt,omitempty"`
+		Audit       *manifestAudit `yaml:"audit,omitempty"`
 		Members     struct {
 			Applications []string `yaml:"applications,omitempty,flow"`
 			Users        []string `yaml:"users,omitempty,flow"`
@@ -43,6 +45,7 @@ type (
 		Description string         `yaml:"description,omitempty"`
 		Tags        []string       `yaml:"tags,omitempty,flow"`
 		Adopt       bool           `yaml:"adopt,omitempty"`
+		Audit       *manifestAudit `yaml:"audit,omitempty"`
 		Principal   any            `yaml:"principal"`
 		Rules       []manifestRule `yaml:"rules"`
 	}
@@ -53,15 +56,19 @@ type (
 		Condition      string   `yaml:"condition,omitempty"`
 	}
 	manifestKey struct {
-		Application    string `yaml:"application,omitempty"`
-		Name           string `yaml:"name"`
-		Description    string `yaml:"description,omitempty"`
-		DefaultProject string `yaml:"default_project,omitempty"`
-		ExpiresIn      string `yaml:"expires_in,omitempty"`
-		ExpiresAt      string `yaml:"expires_at,omitempty"`
-		RotateBefore   string `yaml:"rotate_before,omitempty"`
-		Secret         string `yaml:"secret"`
-		AccessKey      string `yaml:"access_key,omitempty"`
+		Application    string         `yaml:"application,omitempty"`
+		Name           string         `yaml:"name"`
+		Description    string         `yaml:"description,omitempty"`
+		DefaultProject string         `yaml:"default_project,omitempty"`
+		ExpiresIn      string         `yaml:"expires_in,omitempty"`
+		ExpiresAt      string         `yaml:"expires_at,omitempty"`
+		RotateBefore   string         `yaml:"rotate_before,omitempty"`
+		Secret         string         `yaml:"secret"`
+		AccessKey      string         `yaml:"access_key,omitempty"`
+		Audit          *manifestAudit `yaml:"audit,omitempty"`
+	}
+	manifestAudit struct {
+		Ignore []model.Ignore `yaml:"ignore"`
 	}
 )
 
@@ -75,10 +82,10 @@ func Marshal(org *model.Org) ([]byte, error) {
 	appIndex := map[string]int{}
 	for _, a := range org.Applications {
 		appIndex[a.Name] = len(m.Applications)
-		m.Applications = append(m.Applications, manifestApp{Name: a.Name, Description: a.Description, Tags: a.Tags, Adopt: a.Adopt})
+		m.Applications = append(m.Applications, manifestApp{Name: a.Name, Description: a.Description, Tags: a.Tags, Adopt: a.Adopt, Audit: audit(a.Ignore)})
 	}
 	for _, k := range org.APIKeys {
-		mk := manifestKey{Name: k.Name, Description: k.Description, DefaultProject: k.DefaultProject, Secret: k.Secret, AccessKey: k.ID}
+		mk := manifestKey{Name: k.Name, Description: k.Description, DefaultProject: k.DefaultProject, Secret: k.Secret, AccessKey: k.ID, Audit: audit(k.Ignore)}
 		switch {
 		case k.ExpiresAt != nil:
 			mk.ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339Nano)
@@ -98,13 +105,13 @@ func Marshal(org *model.Org) ([]byte, error) {
 		m.APIKeys = append(m.APIKeys, mk)
 	}
 	for _, g := range org.Groups {
-		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt}
+		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt, Audit: audit(g.Ignore)}
 		mg.Members.Applications = g.Members.Applications
 		mg.Members.Users = g.Members.Users
 		m.Groups = append(m.Groups, mg)
 	}
 	for _, p := range org.Policies {
-		mp := manifestPolicy{Name: p.Name, Description: p.Description, Tags: p.Tags, Adopt: p.Adopt, Principal: principalValue(p.Principal)}
+		mp := manifestPolicy{Name: p.Name, Description: p.Description, Tags: p.Tags, Adopt: p.Adopt, Audit: audit(p.Ignore), Principal: principalValue(p.Principal)}
 		for _, r := range p.Rules {
 			mp.Rules = append(mp.Rules, manifestRule{PermissionSets: r.PermissionSets, Organization: r.Organization, Projects: r.Projects, Condition: r.Condition})
 		}
@@ -128,4 +135,11 @@ func principalValue(p model.Principal) any {
 		return map[string]string{"external_" + string(p.Kind): p.Name}
 	}
 	return map[string]string{string(p.Kind): p.Name}
+}
+
+func audit(ignore []model.Ignore) *manifestAudit {
+	if len(ignore) == 0 {
+		return nil
+	}
+	return &manifestAudit{Ignore: ignore}
 }

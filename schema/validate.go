@@ -17,6 +17,7 @@ import (
 // its keyword's (an enum failure on a permission set is an unknown permission set).
 var ownerCodes = map[string]string{
 	"/$defs/permissionSet":                   "E501",
+	"/$defs/auditRule":                       "E208",
 	"/$defs/rule/allOf/0":                    "E504",
 	"/$defs/rule/properties/permission_sets": "E505",
 	"/$defs/principal/then":                  "E507",
@@ -161,6 +162,14 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 			d.Hint = didYouMean(v, permissionSetNames())
 			if d.Hint == "" {
 				d.Hint = "'iamsync schema --permission-sets' lists the permission sets"
+			}
+			return []Diagnostic{d}
+		}
+		if owner == "/$defs/auditRule" {
+			d.Msg = fmt.Sprintf("unknown audit rule %q", v)
+			d.Hint = didYouMean(v, AuditRuleIDs())
+			if d.Hint == "" {
+				d.Hint = "audit rule IDs are listed in audit/README.md: " + strings.Join(AuditRuleIDs(), ", ")
 			}
 			return []Diagnostic{d}
 		}
