@@ -10,9 +10,9 @@ import (
 // resolver turns the names a plan speaks in into the IDs the API wants: live IDs from the
 // snapshot the plan was made from, plus the IDs of what this run created.
 type resolver struct {
-	mu     sync.Mutex
-	byKey  map[model.Key]string
-	users  map[string]string // email → ID
+	mu    sync.Mutex
+	byKey map[model.Key]string
+	users map[string]string // email → ID
 }
 
 func newResolver(live *model.Org) *resolver {
