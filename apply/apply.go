@@ -44,6 +44,7 @@ type Found struct {
 	ID          string
 	Tags        []string
 	Description string
+	CreatedAt   time.Time
 }
 
 // SecretStore persists API-key credentials (secrets.File in production).
@@ -313,7 +314,7 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		var id string
 		id, err = do()
 		if err == nil {
-			return id, nil
+			return r.settle(ctx, key, parent, id), nil
 		}
 		if !r.opts.IsAmbiguous(err) {
 			return "", err
@@ -329,6 +330,59 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		}
 	}
 	return "", err
+}
+
+// Two applies on two machines (no local lock sees both) read the same organization and both
+// create what is missing. Creation order settles it without a lock: of this stack's resources
+// with the name, the earliest created is kept. A creator always sees every earlier creation
+// when it lists after its own, so every later creator finds it lost, deletes its own and takes
+// the winner's ID; the winner may not see later ones, but it has nothing to do.
+// (RELIABILITY.md, "Concurrency".)
+
+// winner returns the earliest of found that wants says is a candidate.
+func winner(found []Found, wants func(Found) bool) (Found, bool) {
+	var best Found
+	ok := false
+	for _, f := range found {
+		if !wants(f) {
+			continue
+		}
+		if !ok || f.CreatedAt.Before(best.CreatedAt) || (f.CreatedAt.Equal(best.CreatedAt) && f.ID < best.ID) {
+			best, ok = f, true
+		}
+	}
+	return best, ok
+}
+
+// settle returns the ID to use after creating id: id itself, or an earlier twin's after
+// deleting id. When a step fails, id is kept (a twin the next plan reports, never a loss).
+func (r *runner) settle(ctx context.Context, key model.Key, parent, id string) string {
+	found, err := r.w.Find(ctx, key.Kind, key.Name, parent)
+	if err != nil {
+		return id
+	}
+	w, ok := winner(found, func(f Found) bool {
+		owner, _ := model.SplitOwnerTag(f.Tags)
+		return owner == r.opts.Stack || f.ID == id
+	})
+	if !ok || w.ID == id {
+		return id
+	}
+	var derr error
+	switch key.Kind {
+	case model.KindApplication:
+		derr = r.w.DeleteApplication(ctx, id)
+	case model.KindGroup:
+		derr = r.w.DeleteGroup(ctx, id)
+	case model.KindPolicy:
+		derr = r.w.DeletePolicy(ctx, id)
+	default:
+		return id
+	}
+	if derr != nil {
+		return id
+	}
+	return w.ID
 }
 
 func (r *runner) apiKey(ctx context.Context, a plan.Action) (id, secret string, err error) {
@@ -401,6 +455,14 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 					return "", name, fmt.Errorf("API key %s was created but its secret was lost, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, derr, f.ID)
 				}
 			}
+		}
+	}
+	// A concurrent apply elsewhere may have made this key too (see settle): the earliest stays.
+	if found, ferr := r.w.Find(ctx, model.KindAPIKey, k.Name, appID); ferr == nil {
+		w, ok := winner(found, func(f Found) bool { return f.ID != a.ID && f.Description == desc })
+		if ok && w.ID != accessKey && r.w.DeleteAPIKey(ctx, accessKey) == nil {
+			// Its secret is in the secrets file of the apply that made it.
+			return w.ID, "", nil
 		}
 	}
 	r.mu.Lock()

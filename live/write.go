@@ -181,6 +181,7 @@ type Found struct {
 	ID          string
 	Tags        []string
 	Description string
+	CreatedAt   time.Time
 }
 
 // Find lists the live resources of kind named name (for API keys: the keys of application
@@ -198,7 +199,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 		for _, a := range r.Applications {
 			if a.Name == name {
-				out = append(out, Found{ID: a.ID, Tags: a.Tags, Description: a.Description})
+				out = append(out, Found{ID: a.ID, Tags: a.Tags, Description: a.Description, CreatedAt: deref(a.CreatedAt)})
 			}
 		}
 	case model.KindGroup:
@@ -208,7 +209,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 		for _, g := range r.Groups {
 			if g.Name == name {
-				out = append(out, Found{ID: g.ID, Tags: g.Tags, Description: g.Description})
+				out = append(out, Found{ID: g.ID, Tags: g.Tags, Description: g.Description, CreatedAt: deref(g.CreatedAt)})
 			}
 		}
 	case model.KindPolicy:
@@ -218,7 +219,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 		for _, p := range r.Policies {
 			if p.Name == name {
-				out = append(out, Found{ID: p.ID, Tags: p.Tags, Description: p.Description})
+				out = append(out, Found{ID: p.ID, Tags: p.Tags, Description: p.Description, CreatedAt: deref(p.CreatedAt)})
 			}
 		}
 	case model.KindAPIKey:
@@ -228,7 +229,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 			return nil, err
 		}
 		for _, k := range r.APIKeys {
-			out = append(out, Found{ID: k.AccessKey, Description: k.Description})
+			out = append(out, Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
 		}
 	default:
 		return nil, fmt.Errorf("find: unknown kind %q", kind)
@@ -258,4 +259,11 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

@@ -65,6 +65,8 @@ type org struct {
 	after map[int64]func()
 	// outputs collects every stdout and stderr of the runs, for the canary check.
 	outputs []string
+	// otherSecrets are further secrets files (applies as if on other machines).
+	otherSecrets []string
 }
 
 const stack = "resilience"
@@ -287,14 +289,23 @@ func (o *org) check(m *manifestSet) verdict {
 			v.duplicates = append(v.duplicates, fmt.Sprintf("%s ×%d", key, n))
 		}
 	}
+	// Every declared key's secret is stored (somewhere) and works.
+	live := map[string]bool{}
+	for _, k := range l.APIKeys {
+		live[k.ID] = true
+	}
 	for _, k := range m.keys {
-		c, ok := stored[k.secret]
-		if !ok {
-			v.missingEntry = append(v.missingEntry, k.secret)
-			continue
+		working := false
+		for name, c := range stored {
+			if (name == k.secret || strings.HasPrefix(name, k.secret+"#")) && live[c.AccessKey] {
+				if !o.authenticates(c) {
+					v.broken = append(v.broken, name)
+				}
+				working = true
+			}
 		}
-		if !o.authenticates(c) {
-			v.broken = append(v.broken, k.secret)
+		if !working {
+			v.missingEntry = append(v.missingEntry, k.secret)
 		}
 	}
 	sort.Strings(v.duplicates)
@@ -303,16 +314,25 @@ func (o *org) check(m *manifestSet) verdict {
 }
 
 // stored reads every entry of the secrets file the manifests name.
+// With several secrets files (applies on two machines), a key's entry may be in any of them:
+// entries are checked under name, name#2, ...
 func (o *org) stored(names []string) map[string]secrets.Credentials {
-	f := secrets.Open(filepath.Join(o.dir, secretsFile))
 	out := map[string]secrets.Credentials{}
-	for _, name := range names {
-		c, ok, err := f.Get(name)
-		if err != nil {
-			o.t.Fatalf("the secrets file cannot be read (torn?): %v", err)
-		}
-		if ok {
-			out[name] = c
+	for i, path := range append([]string{filepath.Join(o.dir, secretsFile)}, o.otherSecrets...) {
+		f := secrets.Open(path)
+		for _, name := range names {
+			c, ok, err := f.Get(name)
+			if err != nil {
+				o.t.Fatalf("the secrets file cannot be read (torn?): %v", err)
+			}
+			if !ok {
+				continue
+			}
+			if i == 0 {
+				out[name] = c
+			} else {
+				out[fmt.Sprintf("%s#%d", name, i+1)] = c
+			}
 		}
 	}
 	return out
