@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
@@ -26,6 +27,8 @@ type Config struct {
 	UserAgent   string
 	// Transport under the retrying transport (tests inject faults here); nil = default.
 	Transport http.RoundTripper
+	// ResponseTimeout bounds the wait for a response's headers (default 60s).
+	ResponseTimeout time.Duration
 }
 
 // Client is a connection to one organization's IAM.
@@ -66,7 +69,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	next := cfg.Transport
 	if next == nil {
-		next = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// An API that accepts the request and never answers must not hang a CI job: the
+		// attempt fails, and the retry policy decides what follows.
+		t.ResponseHeaderTimeout = cfg.ResponseTimeout
+		if t.ResponseHeaderTimeout <= 0 {
+			t.ResponseHeaderTimeout = 60 * time.Second
+		}
+		next = t
 	}
 	t := newTransport(next, cfg.Retry)
 	ua := cfg.UserAgent
