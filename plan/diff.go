@@ -19,6 +19,8 @@ type differ struct {
 	claimed map[*model.Meta]bool
 	// deleted holds the keys of the applications and groups this plan deletes.
 	deleted map[model.Key]bool
+	// labels maps project IDs to the names shown to reviewers (projectLabel).
+	labels map[string]string
 }
 
 // Diff compares the organization the manifests describe (desired, references by name, Stack
@@ -213,12 +215,43 @@ func (df *differ) group(g *model.Group) {
 	df.act(v, g.Key(), g.Pos, id, create, changes, func(x *Action) { x.Group = g })
 }
 
-func ruleStrings(rules []model.Rule) []string {
+// ruleStrings are the rules as a reviewer reads them, project IDs shown by name. The label is
+// unique per project (see projectLabel), so comparing labels compares IDs.
+func (df *differ) ruleStrings(rules []model.Rule) []string {
 	out := make([]string, len(rules))
 	for i, r := range rules {
-		out[i] = r.Canonical()
+		shown := r
+		shown.Projects = make([]string, len(r.Projects))
+		for j, id := range r.Projects {
+			shown.Projects[j] = df.projectLabel(id)
+		}
+		out[i] = shown.Canonical()
 	}
-	return out
+	return model.SortedSet(out)
+}
+
+// projectLabel shows a project ID by its name when no other project has that name (Account
+// allows duplicates, BEHAVIOUR.md §5.6), else as the ID.
+func (df *differ) projectLabel(id string) string {
+	if id == "" {
+		return ""
+	}
+	if df.labels == nil {
+		count := map[string]int{}
+		for _, p := range df.l.Projects {
+			count[p.Name]++
+		}
+		df.labels = map[string]string{}
+		for _, p := range df.l.Projects {
+			if count[p.Name] == 1 && p.Name != "" {
+				df.labels[p.ID] = p.Name
+			}
+		}
+	}
+	if name, ok := df.labels[id]; ok {
+		return name
+	}
+	return id
 }
 
 // samePrincipal compares by ID when the manifest gives one (an external principal), else by
@@ -252,12 +285,12 @@ func (df *differ) policy(p *model.Policy) {
 		if !samePrincipal(p.Principal, lp.Principal) {
 			changes = append(changes, FieldChange{Field: FieldPrincipal, Old: lp.Principal.String(), New: p.Principal.String()})
 		}
-		changes = appendSet(changes, FieldRules, ruleStrings(lp.Rules), ruleStrings(p.Rules))
+		changes = appendSet(changes, FieldRules, df.ruleStrings(lp.Rules), df.ruleStrings(p.Rules))
 	}
 	create := appendScalar(nil, FieldDescription, "", p.Description)
 	create = appendSet(create, FieldTags, nil, p.Tags)
 	create = append(create, FieldChange{Field: FieldPrincipal, New: p.Principal.String()})
-	create = appendSet(create, FieldRules, nil, ruleStrings(p.Rules))
+	create = appendSet(create, FieldRules, nil, df.ruleStrings(p.Rules))
 	df.act(v, p.Key(), p.Pos, id, create, changes, func(x *Action) { x.Policy = p })
 }
 
@@ -281,7 +314,7 @@ func (df *differ) apiKey(k *model.APIKey) {
 
 	create := []FieldChange{{Field: FieldApplication, New: k.Application}}
 	create = appendScalar(create, FieldDescription, "", k.Description)
-	create = appendScalar(create, FieldDefaultProject, "", k.DefaultProject)
+	create = appendScalar(create, FieldDefaultProject, "", df.projectLabel(k.DefaultProject))
 	create = append(create, FieldChange{Field: FieldExpiry, New: expiryString(k)})
 	if i < 0 {
 		df.act(v, k.Key(), k.Pos, "", create, nil, set)
@@ -298,7 +331,7 @@ func (df *differ) apiKey(k *model.APIKey) {
 	changes = appendScalar(changes, FieldName, lk.Name, k.Name)
 	changes = appendScalar(changes, FieldDescription, lk.Description, k.Description)
 	if k.DefaultProject != "" {
-		changes = appendScalar(changes, FieldDefaultProject, lk.DefaultProject, k.DefaultProject)
+		changes = appendScalar(changes, FieldDefaultProject, df.projectLabel(lk.DefaultProject), df.projectLabel(k.DefaultProject))
 	}
 	expiryDiffers := !sameExpiry(k, lk)
 	if expiryDiffers {

@@ -111,10 +111,10 @@ const (
 	FieldTags           = "tags"            // applications, groups, policies (set)
 	FieldMembers        = "members"         // groups (set of "application:NAME" and "user:EMAIL"); one set-members call
 	FieldPrincipal      = "principal"       // policies
-	FieldRules          = "rules"           // policies (set of model.Rule.Canonical); one set-rules call
+	FieldRules          = "rules"           // policies (set of model.Rule.Canonical, projects by name); one set-rules call
 	FieldApplication    = "application"     // API keys; changing it means Replace
 	FieldName           = "name"            // API keys taken by access key: the name in the description marker
-	FieldDefaultProject = "default_project" // API keys (project ID)
+	FieldDefaultProject = "default_project" // API keys (project name, or ID when the name is not unique)
 	FieldExpiry         = "expiry"          // API keys; changing it means Replace
 )
 
