@@ -223,10 +223,45 @@ func getApplication(s *Server, c *call) (int, any, *apiError) {
 	return http.StatusOK, s.applicationOut(a), nil
 }
 
-type updateApplicationReq struct {
+// patchReq holds the fields applications, groups and policies share in a PATCH body. PATCH is
+// partial (BEHAVIOUR.md §5.2): an absent field keeps its value.
+type patchReq struct {
 	Name        *string   `json:"name"`
 	Description *string   `json:"description"`
 	Tags        *[]string `json:"tags"`
+}
+
+// check validates the given fields before anything changes.
+func (r patchReq) check() *apiError {
+	if r.Name != nil {
+		if e := checkName("name", *r.Name); e != nil {
+			return e
+		}
+	}
+	if r.Description != nil {
+		if e := checkDescription(*r.Description); e != nil {
+			return e
+		}
+	}
+	if r.Tags != nil {
+		if e := checkTags(*r.Tags); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// apply sets the given fields.
+func (r patchReq) apply(name, description *string, tags *[]string) {
+	if r.Name != nil {
+		*name = *r.Name
+	}
+	if r.Description != nil {
+		*description = *r.Description
+	}
+	if r.Tags != nil {
+		*tags = tagsOut(*r.Tags)
+	}
 }
 
 func updateApplication(s *Server, c *call) (int, any, *apiError) {
@@ -234,38 +269,18 @@ func updateApplication(s *Server, c *call) (int, any, *apiError) {
 	if e != nil {
 		return 0, nil, e
 	}
-	var req updateApplicationReq
+	var req patchReq
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
 	if a.Managed {
 		return 0, nil, errDenied("write", "application")
 	}
-	if req.Name != nil {
-		if e := checkName("name", *req.Name); e != nil {
-			return 0, nil, e
-		}
+	if e := req.check(); e != nil {
+		return 0, nil, e
 	}
-	if req.Description != nil {
-		if e := checkDescription(*req.Description); e != nil {
-			return 0, nil, e
-		}
-	}
-	if req.Tags != nil {
-		if e := checkTags(*req.Tags); e != nil {
-			return 0, nil, e
-		}
-	}
-	// PATCH is partial (§5.2) and moves updated_at for applications.
-	if req.Name != nil {
-		a.Name = *req.Name
-	}
-	if req.Description != nil {
-		a.Description = *req.Description
-	}
-	if req.Tags != nil {
-		a.Tags = tagsOut(*req.Tags)
-	}
+	// updated_at moves for applications (§5.2).
+	req.apply(&a.Name, &a.Description, &a.Tags)
 	a.UpdatedAt = c.now
 	return http.StatusOK, s.applicationOut(a), nil
 }

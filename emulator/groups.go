@@ -144,34 +144,14 @@ func updateGroup(s *Server, c *call) (int, any, *apiError) {
 	if e != nil {
 		return 0, nil, e
 	}
-	var req updateApplicationReq
+	var req patchReq
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
-	if req.Name != nil {
-		if e := checkName("name", *req.Name); e != nil {
-			return 0, nil, e
-		}
+	if e := req.check(); e != nil {
+		return 0, nil, e
 	}
-	if req.Description != nil {
-		if e := checkDescription(*req.Description); e != nil {
-			return 0, nil, e
-		}
-	}
-	if req.Tags != nil {
-		if e := checkTags(*req.Tags); e != nil {
-			return 0, nil, e
-		}
-	}
-	if req.Name != nil {
-		g.Name = *req.Name
-	}
-	if req.Description != nil {
-		g.Description = *req.Description
-	}
-	if req.Tags != nil {
-		g.Tags = tagsOut(*req.Tags)
-	}
+	req.apply(&g.Name, &g.Description, &g.Tags)
 	g.UpdatedAt = c.now // moves for PATCH group (group-basic #6)
 	return http.StatusOK, s.groupOut(g), nil
 }

@@ -353,9 +353,7 @@ func listPolicies(s *Server, c *call) (int, any, *apiError) {
 }
 
 type updatePolicyReq struct {
-	Name        *string   `json:"name"`
-	Description *string   `json:"description"`
-	Tags        *[]string `json:"tags"`
+	patchReq
 	principalReq
 }
 
@@ -373,34 +371,14 @@ func updatePolicy(s *Server, c *call) (int, any, *apiError) {
 	if p.Managed {
 		return 0, nil, errDenied("write", "policy")
 	}
-	if req.Name != nil {
-		if e := checkName("name", *req.Name); e != nil {
-			return 0, nil, e
-		}
-	}
-	if req.Description != nil {
-		if e := checkDescription(*req.Description); e != nil {
-			return 0, nil, e
-		}
-	}
-	if req.Tags != nil {
-		if e := checkTags(*req.Tags); e != nil {
-			return 0, nil, e
-		}
+	if e := req.check(); e != nil {
+		return 0, nil, e
 	}
 	user, grp, app, given, e := s.principal(req.principalReq)
 	if e != nil {
 		return 0, nil, e
 	}
-	if req.Name != nil {
-		p.Name = *req.Name
-	}
-	if req.Description != nil {
-		p.Description = *req.Description
-	}
-	if req.Tags != nil {
-		p.Tags = tagsOut(*req.Tags)
-	}
+	req.apply(&p.Name, &p.Description, &p.Tags)
 	if given {
 		p.UserID, p.GroupID, p.ApplicationID = user, grp, app
 	}
