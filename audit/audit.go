@@ -1,0 +1,309 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// FormatVersion is the version of the JSON report (README.md, "JSON report").
+const FormatVersion = 1
+
+// Reader is everything audit may do to an organization: read it. Having no write method here
+// is what makes an audit read-only by construction; cmd adapts live.Client to it.
+type Reader interface {
+	// ReadOrg reads the whole organization, rules of every policy included.
+	ReadOrg(ctx context.Context) (*model.Org, error)
+	// ReadUserKeys reads the personal API keys of the organization's users, which the
+	// organization snapshot leaves out (iamsync never manages them).
+	ReadUserKeys(ctx context.Context) ([]UserKey, error)
+}
+
+// UserKey is a user's personal API key, as far as the rules need it.
+type UserKey struct {
+	AccessKey   string
+	UserID      string
+	Description string
+	CreatedAt   time.Time
+	ExpiresAt   *time.Time // nil: never expires
+}
+
+// Options tune an audit.
+type Options struct {
+	// Now is the instant key ages and expiries are judged against (required).
+	Now time.Time
+	// MaxKeyAge is the age above which a live API key is reported (IAM202); default 90 days.
+	MaxKeyAge time.Duration
+	// ScopeType tells whether a permission set is organization-level ("organization") or
+	// project-level ("projects"); "" when unknown. It refines IAM103 (AllProductsFullAccess
+	// covers project-level sets only); nil treats every set as unknown.
+	ScopeType func(set string) string
+}
+
+// DefaultMaxKeyAge is --max-key-age's default.
+const DefaultMaxKeyAge = 90 * 24 * time.Hour
+
+// expiringWithin is IAM203's window.
+const expiringWithin = 14 * 24 * time.Hour
+
+// Report is the result of an audit.
+type Report struct {
+	FormatVersion  int       `json:"format_version"`
+	Stack          string    `json:"stack"`
+	OrganizationID string    `json:"organization_id,omitempty"`
+	Now            time.Time `json:"now"`
+	// Findings are sorted by severity (highest first), then code, key and message; suppressed
+	// ones included.
+	Findings []Finding `json:"findings"`
+	// Unmanaged lists the live resources no stack owns and the provider does not manage.
+	Unmanaged []Resource `json:"unmanaged"`
+}
+
+// Resource is one live resource, for the unmanaged list.
+type Resource struct {
+	Key model.Key `json:"key"`
+	ID  string    `json:"id"`
+}
+
+// Run reads the organization through r and audits it against desired.
+func Run(ctx context.Context, r Reader, desired *model.Org, opts Options) (*Report, error) {
+	live, err := r.ReadOrg(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the organization: %w", err)
+	}
+	uks, err := r.ReadUserKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read users' API keys: %w", err)
+	}
+	return Audit(desired, live, uks, opts)
+}
+
+// Audit compares desired with live and runs every rule over both. It does no I/O.
+func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report, error) {
+	if opts.Now.IsZero() {
+		return nil, fmt.Errorf("audit: Options.Now is required")
+	}
+	if opts.MaxKeyAge <= 0 {
+		opts.MaxKeyAge = DefaultMaxKeyAge
+	}
+	rep := &Report{FormatVersion: FormatVersion, Stack: desired.Stack, OrganizationID: live.OrganizationID, Now: opts.Now.UTC()}
+	drift, err := driftFindings(desired, live, opts)
+	if err != nil {
+		return nil, err
+	}
+	man := newView(desired, false, opts)
+	lv := newView(live, true, opts)
+	lv.userKeys = userKeys
+	findings := merge(desired, live, man.run(), lv.run())
+	findings = append(drift, findings...)
+	silence(desired, findings)
+	sortFindings(findings)
+	rep.Findings = findings
+	rep.Unmanaged = unmanaged(live)
+	return rep, nil
+}
+
+// merge joins the manifest's findings with the organization's. A live finding on a resource
+// the stack owns or adopts is the declared element's: it takes its position, and if the
+// manifests found the same thing, the two become one finding seen in both.
+func merge(desired, live *model.Org, man, lv []Finding) []Finding {
+	decl := declared(desired)
+	ours := belonging(desired, live)
+	type id struct {
+		code, detail string
+		key          model.Key
+	}
+	byID := map[id]int{}
+	out := slices.Clone(man)
+	for i, f := range out {
+		byID[id{f.Code, f.detail, f.Key}] = i
+	}
+	for _, f := range lv {
+		if !ours[f.Key] {
+			f.foreign = true // another owner's resource: the manifests' silences do not apply
+			out = append(out, f)
+			continue
+		}
+		if i, ok := byID[id{f.Code, f.detail, f.Key}]; ok {
+			out[i].ID, out[i].Source = f.ID, FromBoth
+			continue
+		}
+		if f.Pos.IsZero() {
+			f.Pos = decl[f.Key]
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// declared maps every manifest element's key to its position.
+func declared(d *model.Org) map[model.Key]model.Pos {
+	m := map[model.Key]model.Pos{}
+	for _, a := range d.Applications {
+		m[a.Key()] = a.Pos
+	}
+	for _, g := range d.Groups {
+		m[g.Key()] = g.Pos
+	}
+	for _, p := range d.Policies {
+		m[p.Key()] = p.Pos
+	}
+	for _, k := range d.APIKeys {
+		m[k.Key()] = k.Pos
+	}
+	return m
+}
+
+// belonging is the set of live keys that are the manifests' elements: declared, and owned by
+// the stack or unowned and adopted.
+func belonging(d, l *model.Org) map[model.Key]bool {
+	adopt := map[model.Key]bool{}
+	decl := map[model.Key]bool{}
+	mark := func(k model.Key, m *model.Meta) {
+		decl[k] = true
+		adopt[k] = m.Adopt
+	}
+	for _, a := range d.Applications {
+		mark(a.Key(), &a.Meta)
+	}
+	for _, g := range d.Groups {
+		mark(g.Key(), &g.Meta)
+	}
+	for _, p := range d.Policies {
+		mark(p.Key(), &p.Meta)
+	}
+	for _, k := range d.APIKeys {
+		mark(k.Key(), &k.Meta)
+	}
+	out := map[model.Key]bool{}
+	check := func(k model.Key, m *model.Meta) {
+		if decl[k] && !m.Managed && (m.Owner == d.Stack && d.Stack != "" || m.Owner == "" && adopt[k]) {
+			out[k] = true
+		}
+	}
+	for _, a := range l.Applications {
+		check(a.Key(), &a.Meta)
+	}
+	for _, g := range l.Groups {
+		check(g.Key(), &g.Meta)
+	}
+	for _, p := range l.Policies {
+		check(p.Key(), &p.Meta)
+	}
+	for _, k := range l.APIKeys {
+		check(k.Key(), &k.Meta)
+	}
+	return out
+}
+
+// silence marks the findings a manifest element silences: the finding's own element, or one
+// of the related elements the rule names.
+func silence(d *model.Org, fs []Finding) {
+	type at struct {
+		ig  []model.Ignore
+		pos model.Pos
+	}
+	m := map[model.Key]at{}
+	for _, a := range d.Applications {
+		m[a.Key()] = at{a.Ignore, a.Pos}
+	}
+	for _, g := range d.Groups {
+		m[g.Key()] = at{g.Ignore, g.Pos}
+	}
+	for _, p := range d.Policies {
+		m[p.Key()] = at{p.Ignore, p.Pos}
+	}
+	for _, k := range d.APIKeys {
+		m[k.Key()] = at{k.Ignore, k.Pos}
+	}
+	for i := range fs {
+		f := &fs[i]
+		// A live finding on another owner's resource is not the manifests' to silence.
+		if f.foreign {
+			continue
+		}
+		for _, k := range append([]model.Key{f.Key}, f.also...) {
+			e := m[k]
+			if j := slices.IndexFunc(e.ig, func(ig model.Ignore) bool { return ig.Rule == f.Code }); j >= 0 {
+				f.Suppressed = &Suppression{Key: k, Reason: e.ig[j].Reason, Pos: e.pos}
+				break
+			}
+		}
+	}
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if a.Severity != b.Severity {
+			return cmp.Compare(b.Severity, a.Severity)
+		}
+		if c := cmp.Compare(a.Code, b.Code); c != 0 {
+			return c
+		}
+		if a.Key != b.Key {
+			if a.Key.Less(b.Key) {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.Msg, b.Msg), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// unmanaged lists the live resources that belong to no stack and not to the provider.
+func unmanaged(l *model.Org) []Resource {
+	var out []Resource
+	add := func(k model.Key, m *model.Meta) {
+		if m.Owner == "" && !m.Managed {
+			out = append(out, Resource{Key: k, ID: m.ID})
+		}
+	}
+	for _, a := range l.Applications {
+		add(a.Key(), &a.Meta)
+	}
+	for _, g := range l.Groups {
+		add(g.Key(), &g.Meta)
+	}
+	for _, p := range l.Policies {
+		add(p.Key(), &p.Meta)
+	}
+	for _, k := range l.APIKeys {
+		add(k.Key(), &k.Meta)
+	}
+	slices.SortFunc(out, func(a, b Resource) int {
+		if a.Key != b.Key {
+			if a.Key.Less(b.Key) {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// Active returns the findings not silenced.
+func (r *Report) Active() []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Fails reports whether r should make the command fail: any active drift, or an active risk
+// finding at or above failOn (0 = risk findings never fail).
+func (r *Report) Fails(failOn Severity) bool {
+	for _, f := range r.Active() {
+		if f.Category() == Drift || failOn > 0 && f.Severity >= failOn {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,94 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
+)
+
+// driftFindings reads a plan backwards: what apply would do is how the organization drifted.
+//
+//   - Update (and a Replace forced by a changed application or expiry): IAM001, field by field.
+//   - Create: IAM002. Without a state file there is no telling whether it was deleted by hand
+//     or never applied; either way the manifests say it exists and it does not.
+//   - Delete of a resource the stack owns: IAM003 (a retired key past its grace period is
+//     housekeeping, not drift).
+//   - Conflict, and Adopt (the manifests ask to take over an unowned namesake): IAM004.
+//
+// A Replace that only rotates a key whose time has come is not drift either: the manifests
+// asked for it.
+func driftFindings(desired, live *model.Org, opts Options) ([]Finding, error) {
+	p, err := plan.Diff(desired, live, plan.Options{Now: opts.Now})
+	if err != nil {
+		return nil, fmt.Errorf("compare the manifests with the organization: %w", err)
+	}
+	retired := map[string]bool{}
+	for _, k := range live.APIKeys {
+		if k.RetiredUntil != nil {
+			retired[k.ID] = true
+		}
+	}
+	var out []Finding
+	add := func(code string, a plan.Action, msg string) {
+		r := rule(code)
+		f := Finding{Pos: a.Pos, Key: a.Key, ID: a.ID, Code: code, Severity: r.Severity, Msg: msg, Hint: r.Fix, Source: FromBoth}
+		if code == "IAM001" {
+			f.Changes = a.Changes
+		}
+		out = append(out, f)
+	}
+	for _, a := range p.Actions {
+		switch a.Op {
+		case plan.Update:
+			add("IAM001", a, "changed outside iamsync: "+describeChanges(a.Changes))
+		case plan.Replace:
+			if a.Changed(plan.FieldApplication) || strings.Contains(a.Reason, "cannot be changed in place") {
+				add("IAM001", a, "changed outside iamsync: "+describeChanges(a.Changes))
+			}
+		case plan.Create:
+			f := a
+			add("IAM002", f, "declared in the manifests but absent from the organization")
+			out[len(out)-1].Source = FromManifest
+		case plan.Delete:
+			if a.Key.Kind == model.KindAPIKey && retired[a.ID] {
+				continue
+			}
+			add("IAM003", a, fmt.Sprintf("owned by stack %q but no longer declared in the manifests", desired.Stack))
+			out[len(out)-1].Source = FromLive
+		case plan.Adopt:
+			add("IAM004", a, "exists unmanaged; the manifests adopt it at the next apply")
+		}
+	}
+	for _, c := range p.Conflicts {
+		r := rule("IAM004")
+		hint := c.Hint
+		if hint == "" {
+			hint = r.Fix
+		}
+		out = append(out, Finding{Pos: c.Pos, Key: c.Key, ID: c.ID, Code: "IAM004", Severity: r.Severity,
+			Msg: "declared in the manifests but not iamsync's to manage: " + c.Reason, Hint: hint, Source: FromBoth})
+	}
+	return out, nil
+}
+
+// describeChanges says what changed, live value first: "description "x" (manifests: "y")".
+func describeChanges(cs []plan.FieldChange) string {
+	var parts []string
+	for _, c := range cs {
+		if c.IsSet() {
+			var s []string
+			if len(c.Removed) > 0 {
+				s = append(s, "not in the manifests: "+strings.Join(c.Removed, ", "))
+			}
+			if len(c.Added) > 0 {
+				s = append(s, "missing: "+strings.Join(c.Added, ", "))
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s)", c.Field, strings.Join(s, "; ")))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s is %q (manifests: %q)", c.Field, c.Old, c.New))
+	}
+	return strings.Join(parts, ", ")
+}

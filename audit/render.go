@@ -1,0 +1,128 @@
+package audit
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// TextOptions tune the text and Markdown reports.
+type TextOptions struct {
+	// ListUnmanaged lists every unmanaged resource instead of only counting them.
+	ListUnmanaged bool
+}
+
+var severities = []Severity{High, Medium, Low}
+
+// RenderText writes r for a person: active findings grouped by severity, each with its place
+// (file:line:col, or the live ID), then the unmanaged resources and a summary. Silenced
+// findings are only counted; the JSON and SARIF reports carry them.
+func RenderText(w io.Writer, r *Report, opts TextOptions) error {
+	bw := bufio.NewWriter(w)
+	org := r.OrganizationID
+	if org == "" {
+		org = "(unknown)"
+	}
+	fmt.Fprintf(bw, "Audit of organization %s against stack %q\n", org, r.Stack)
+	active := r.Active()
+	for _, sev := range severities {
+		var fs []Finding
+		for _, f := range active {
+			if f.Severity == sev {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(bw, "\n%s (%d)\n", strings.ToUpper(sev.String()), len(fs))
+		for _, f := range fs {
+			fmt.Fprintf(bw, "  %s %s: %s [%s %s]\n", where(f), f.Key, f.Msg, f.Code, f.Category())
+			if f.Hint != "" {
+				fmt.Fprintf(bw, "      fix: %s\n", f.Hint)
+			}
+		}
+	}
+	if n := len(r.Unmanaged); n > 0 {
+		fmt.Fprintf(bw, "\nUnmanaged resources (owned by no stack): %d (%s)", n, r.unmanagedByKind())
+		if !opts.ListUnmanaged {
+			fmt.Fprintf(bw, "; list them with --list-unmanaged\n")
+		} else {
+			fmt.Fprintln(bw)
+			for _, u := range r.Unmanaged {
+				fmt.Fprintf(bw, "  %s (%s)\n", u.Key, u.ID)
+			}
+		}
+	}
+	fmt.Fprintf(bw, "\n%s\n", r.Summary())
+	return bw.Flush()
+}
+
+// where is a finding's place: file:line:col when declared, else "live ID".
+func where(f Finding) string {
+	if p := f.Pos.String(); p != "" {
+		return p + ":"
+	}
+	if f.ID != "" {
+		return "live " + f.ID + ":"
+	}
+	return "live:"
+}
+
+// RenderMarkdown writes r as a pull-request comment: a summary line, a table of the active
+// findings, silenced findings folded away, and the unmanaged resources (counted, or listed).
+func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
+	bw := bufio.NewWriter(w)
+	s := r.Summary()
+	fmt.Fprintf(bw, "### iamsync audit: stack `%s`\n\n", mdCode(r.Stack))
+	fmt.Fprintf(bw, "%s\n", s)
+	if active := r.Active(); len(active) > 0 {
+		fmt.Fprintf(bw, "\n| Severity | Rule | Resource | Where | Finding |\n|---|---|---|---|---|\n")
+		for _, f := range active {
+			loc := "live"
+			if p := f.Pos.String(); p != "" {
+				loc = "`" + mdCode(p) + "`"
+			} else if f.ID != "" {
+				loc = "live `" + mdCode(f.ID) + "`"
+			}
+			fmt.Fprintf(bw, "| %s | [%s](%s) %s | `%s` | %s | %s<br>_Fix:_ %s |\n",
+				f.Severity, f.Code, ruleURL(f.Code), f.Category(), mdCode(f.Key.String()), loc, mdCell(f.Msg), mdCell(f.Hint))
+		}
+	}
+	if s.Suppressed > 0 {
+		fmt.Fprintf(bw, "\n<details><summary>%d silenced in the manifests</summary>\n\n", s.Suppressed)
+		for _, f := range r.Findings {
+			if f.Suppressed != nil {
+				fmt.Fprintf(bw, "- %s `%s`: %s (reason: %s)\n", f.Code, mdCode(f.Key.String()), mdCell(f.Msg), mdCell(f.Suppressed.Reason))
+			}
+		}
+		fmt.Fprintf(bw, "\n</details>\n")
+	}
+	if n := len(r.Unmanaged); n > 0 {
+		fmt.Fprintf(bw, "\nUnmanaged resources (owned by no stack): %d (%s)\n", n, r.unmanagedByKind())
+		if opts.ListUnmanaged {
+			fmt.Fprintf(bw, "\n<details><summary>list</summary>\n\n")
+			for _, u := range r.Unmanaged {
+				fmt.Fprintf(bw, "- `%s` (`%s`)\n", mdCode(u.Key.String()), mdCode(u.ID))
+			}
+			fmt.Fprintf(bw, "\n</details>\n")
+		}
+	}
+	return bw.Flush()
+}
+
+// mdCell makes text safe in a table cell: no pipe or newline ends the cell, no HTML is opened.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// mdCode makes text safe inside a code span.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "'", "\n", " ", "|", `\|`).Replace(s)
+}
+
+// DocURL is where the rules are documented; each rule has an anchor (#iam101).
+const DocURL = "https://github.com/iamsync/iamsync/blob/main/audit/README.md"
+
+func ruleURL(code string) string { return DocURL + "#" + strings.ToLower(code) }
