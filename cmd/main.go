@@ -49,6 +49,7 @@ func commands() []*command {
 		{"validate", "check manifests offline (schema, references, permission sets)", runValidate},
 		{"plan", "show what apply would change", runPlan},
 		{"apply", "converge the organization to the manifests", runApply},
+		{"audit", "report drift and risky grants, read-only (text, JSON, SARIF, Markdown)", runAudit},
 		{"export", "write the live organization as manifests, to adopt it", runExport},
 		{"schema", "print the manifests' JSON Schema", runSchema},
 		{"emulator", "run the local Scaleway IAM API emulator", runEmulator},
