@@ -21,6 +21,36 @@ type differ struct {
 	deleted map[model.Key]bool
 	// labels maps project IDs to the names shown to reviewers (projectLabel).
 	labels map[string]string
+	// idx finds live candidates by name in constant time, so a diff stays linear in the size
+	// of the organization.
+	idx liveIndex
+}
+
+type liveIndex struct {
+	apps     map[string][]*model.Application
+	groups   map[string][]*model.Group
+	policies map[string][]*model.Policy
+	keys     map[model.Key][]*model.APIKey // by application and name
+	keyByID  map[string][]*model.APIKey
+}
+
+func indexLive(l *model.Org) liveIndex {
+	x := liveIndex{apps: map[string][]*model.Application{}, groups: map[string][]*model.Group{},
+		policies: map[string][]*model.Policy{}, keys: map[model.Key][]*model.APIKey{}, keyByID: map[string][]*model.APIKey{}}
+	for _, a := range l.Applications {
+		x.apps[a.Name] = append(x.apps[a.Name], a)
+	}
+	for _, g := range l.Groups {
+		x.groups[g.Name] = append(x.groups[g.Name], g)
+	}
+	for _, p := range l.Policies {
+		x.policies[p.Name] = append(x.policies[p.Name], p)
+	}
+	for _, k := range l.APIKeys {
+		x.keys[k.Key()] = append(x.keys[k.Key()], k)
+		x.keyByID[k.ID] = append(x.keyByID[k.ID], k)
+	}
+	return x
 }
 
 // Diff compares the organization the manifests describe (desired, references by name, Stack
@@ -61,6 +91,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		},
 		claimed: map[*model.Meta]bool{},
 		deleted: map[model.Key]bool{},
+		idx:     indexLive(l),
 	}
 	if df.plan.OrganizationID == "" {
 		df.plan.OrganizationID = d.OrganizationID
@@ -161,10 +192,8 @@ func (df *differ) act(v verdict, key model.Key, pos model.Pos, id string, create
 func (df *differ) application(a *model.Application) {
 	var metas []*model.Meta
 	var cands []*model.Application
-	for _, la := range df.l.Applications {
-		if la.Name == a.Name {
-			metas, cands = append(metas, &la.Meta), append(cands, la)
-		}
+	for _, la := range df.idx.apps[a.Name] {
+		metas, cands = append(metas, &la.Meta), append(cands, la)
 	}
 	v, i := df.decide(a.Key(), &a.Meta, metas, false)
 	var id string
@@ -194,10 +223,8 @@ func memberStrings(m model.Members) []string {
 func (df *differ) group(g *model.Group) {
 	var metas []*model.Meta
 	var cands []*model.Group
-	for _, lg := range df.l.Groups {
-		if lg.Name == g.Name {
-			metas, cands = append(metas, &lg.Meta), append(cands, lg)
-		}
+	for _, lg := range df.idx.groups[g.Name] {
+		metas, cands = append(metas, &lg.Meta), append(cands, lg)
 	}
 	v, i := df.decide(g.Key(), &g.Meta, metas, false)
 	var id string
@@ -269,10 +296,8 @@ func samePrincipal(d, l model.Principal) bool {
 func (df *differ) policy(p *model.Policy) {
 	var metas []*model.Meta
 	var cands []*model.Policy
-	for _, lp := range df.l.Policies {
-		if lp.Name == p.Name {
-			metas, cands = append(metas, &lp.Meta), append(cands, lp)
-		}
+	for _, lp := range df.idx.policies[p.Name] {
+		metas, cands = append(metas, &lp.Meta), append(cands, lp)
 	}
 	v, i := df.decide(p.Key(), &p.Meta, metas, false)
 	var id string
@@ -298,14 +323,16 @@ func (df *differ) apiKey(k *model.APIKey) {
 	var metas []*model.Meta
 	var cands []*model.APIKey
 	explicit := k.ID != ""
-	for _, lk := range df.l.APIKeys {
+	found := df.idx.keys[k.Key()]
+	if explicit {
+		found = df.idx.keyByID[k.ID]
+	}
+	for _, lk := range found {
 		if lk.RetiredUntil != nil && lk.Owner == df.stack {
 			// A key a rotation superseded is no longer this manifest entry's key.
 			continue
 		}
-		if (explicit && lk.ID == k.ID) || (!explicit && lk.Application == k.Application && lk.Name == k.Name) {
-			metas, cands = append(metas, &lk.Meta), append(cands, lk)
-		}
+		metas, cands = append(metas, &lk.Meta), append(cands, lk)
 	}
 	// With an explicit access key, a key of this stack with the same name but another access
 	// key is not a candidate: it stays unclaimed and is deleted, superseded by the named one.
