@@ -85,7 +85,9 @@ type ActionError struct {
 	Err    error
 }
 
-func (e *ActionError) Error() string { return fmt.Sprintf("%s %s: %v", e.Action.Op, e.Action.Key, e.Err) }
+func (e *ActionError) Error() string {
+	return fmt.Sprintf("%s %s: %v", e.Action.Op, e.Action.Key, e.Err)
+}
 func (e *ActionError) Unwrap() error { return e.Err }
 
 // Result is what happened: every action of the plan is in exactly one of Done, Failed, Skipped.
@@ -112,7 +114,7 @@ var ErrSecretWrite = errors.New("cannot write the secrets file")
 // starts no new action, lets the ones in flight finish (their API calls are not cancelled, so
 // no create is left half-known) and returns the result so far.
 func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
-	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live), res: &Result{}}
+	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live, opts.Stack), res: &Result{}}
 	if r.opts.Parallelism <= 0 {
 		r.opts.Parallelism = 8
 	}

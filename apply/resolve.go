@@ -15,7 +15,7 @@ type resolver struct {
 	users map[string]string // email → ID
 }
 
-func newResolver(live *model.Org) *resolver {
+func newResolver(live *model.Org, stack string) *resolver {
 	r := &resolver{byKey: map[model.Key]string{}, users: map[string]string{}}
 	if live == nil {
 		return r
@@ -23,7 +23,7 @@ func newResolver(live *model.Org) *resolver {
 	add := func(k model.Key, m model.Meta) {
 		// Where several live resources share a name, the one this stack owns wins; otherwise
 		// the first seen (the plan has already refused ambiguous references).
-		if _, ok := r.byKey[k]; !ok || m.Owner != "" {
+		if _, ok := r.byKey[k]; !ok || m.Owner == stack {
 			r.byKey[k] = m.ID
 		}
 	}
