@@ -48,25 +48,40 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	seeds := 2
 	if *long {
-		seeds = 40
+		seeds = 100
 	}
 	for seed := 1; seed <= seeds; seed++ {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Parallel()
-			faultRun(t, int64(seed), realistic())
+			faultRun(t, int64(seed), realistic(), 0.10)
 		})
 	}
 }
 
-func faultRun(t *testing.T, seed int64, m *manifestSet) {
+// TestFaultsHeavy (long only) is the same at a 30% fault rate, where runs do fail and the
+// next one must pick up from a half-applied organization.
+func TestFaultsHeavy(t *testing.T) {
+	if !*long {
+		t.Skip("the 30% fault rate runs with -resilience.long")
+	}
+	t.Parallel()
+	for seed := 1; seed <= 30; seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			faultRun(t, int64(1000+seed), realistic(), 0.30)
+		})
+	}
+}
+
+func faultRun(t *testing.T, seed int64, m *manifestSet, rate float64) {
 	o := newOrg(t, seed)
 	m.write(t, o.dir)
 	faults := func(run int) emulator.Faults {
-		return emulator.Faults{Seed: seed*1000 + int64(run), Rate: 0.10, Kinds: allFaults, Latency: 300 * time.Millisecond}
+		return emulator.Faults{Seed: seed*1000 + int64(run), Rate: rate, Kinds: allFaults, Latency: 300 * time.Millisecond}
 	}
 	var last result
 	runs := 0
-	for runs < 6 {
+	for runs < 10 {
 		runs++
 		o.emu.SetFaults(faults(runs))
 		last = o.apply()
@@ -86,7 +101,7 @@ func faultRun(t *testing.T, seed int64, m *manifestSet) {
 	}
 	injected := o.emu.Counts().Faults
 	o.requireConverged(m)
-	t.Logf("seed %d: converged after %d run(s), %d faults injected", seed, runs, injected)
+	t.Logf("seed %d rate %.2f: converged after %d run(s), %d faults injected (%d requests)", seed, rate, runs, injected, o.n.Load())
 	if injected == 0 {
 		t.Errorf("no fault was injected")
 	}
