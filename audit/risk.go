@@ -247,12 +247,16 @@ func (v *view) keys() {
 	}
 }
 
-// days prints a duration in whole days (hours below one day).
+// days prints a duration rounded to days, or to hours (seconds) below a day (an hour), so
+// that "expires in 6d" is not printed as 5d a second after the key was made.
 func days(d time.Duration) string {
-	if d < 24*time.Hour {
-		return fmt.Sprintf("%dh", int(d.Hours()))
+	switch {
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Round(time.Hour).Hours()))
 	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return fmt.Sprintf("%dd", int(d.Round(24*time.Hour).Hours()/24))
 }
 
 // idleApplications: IAM301, an application with no API key and no policy, direct or through a

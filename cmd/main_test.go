@@ -246,6 +246,9 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	emu delete KIND NAME                delete it
 //	emu saveid KIND NAME                remember its ID
 //	emu sameid KIND NAME                its ID is the one remembered (adoption did not re-create it)
+//	emu readonly NAME SETS...           a new application NAME whose key holds only SETS (e.g.
+//	                                    IAMReadOnly); its credentials in $RO_ACCESS_KEY, $RO_SECRET_KEY
+//	emu userkey EMAIL DESCRIPTION       a personal API key of the user EMAIL, never expiring
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: emu OP ARGS...")
@@ -262,6 +265,28 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 			desc = args[2]
 		}
 		_, err = api.CreateApplication(&iam.CreateApplicationRequest{Name: args[1], Description: desc, OrganizationID: o.OrganizationID})
+	case "readonly":
+		c, err := emu.NewCredentials(args[1], args[2:]...)
+		ts.Check(err)
+		ts.Setenv("RO_ACCESS_KEY", c.AccessKey)
+		ts.Setenv("RO_SECRET_KEY", c.SecretKey)
+		return
+	case "userkey":
+		if len(args) != 3 {
+			ts.Fatalf("usage: emu userkey EMAIL DESCRIPTION")
+		}
+		users, err := api.ListUsers(&iam.ListUsersRequest{OrganizationID: &o.OrganizationID}, scw.WithAllPages())
+		ts.Check(err)
+		var id string
+		for _, u := range users.Users {
+			if u.Email == args[1] {
+				id = u.ID
+			}
+		}
+		if id == "" {
+			ts.Fatalf("no user %s", args[1])
+		}
+		_, err = api.CreateAPIKey(&iam.CreateAPIKeyRequest{UserID: &id, Description: args[2]})
 	case "saveid", "sameid":
 		if len(args) != 3 {
 			ts.Fatalf("usage: emu %s KIND NAME", args[0])
