@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -61,6 +62,9 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Unmanaged lists the live resources no stack owns and the provider does not manage.
 	Unmanaged []Resource `json:"unmanaged"`
+	// Files are the manifest files the desired elements come from, sorted: SARIF anchors
+	// findings that have no file of their own to the first (code scanning needs a file).
+	Files []string `json:"-"`
 }
 
 // Resource is one live resource, for the unmanaged list.
@@ -104,6 +108,7 @@ func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report,
 	sortFindings(findings)
 	rep.Findings = findings
 	rep.Unmanaged = unmanaged(live)
+	rep.Files = slices.Sorted(maps.Keys(files(desired)))
 	return rep, nil
 }
 
@@ -138,6 +143,17 @@ func merge(desired, live *model.Org, man, lv []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// files is the set of manifest files desired's elements were declared in.
+func files(d *model.Org) map[string]bool {
+	m := map[string]bool{}
+	for _, p := range declared(d) {
+		if p.File != "" {
+			m[p.File] = true
+		}
+	}
+	return m
 }
 
 // declared maps every manifest element's key to its position.

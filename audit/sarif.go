@@ -109,7 +109,8 @@ var (
 // WriteSARIF writes r as a SARIF 2.1.0 log with one run: every rule in tool.driver.rules, every
 // finding as a result, silenced ones with a suppression (kind inSource, the manifest's reason).
 // A finding from a manifest points at the file, line and column of its element; one on a live
-// resource carries a logical location (its key and ID) only.
+// resource the manifests do not declare points at line 1 of the first manifest file, and every
+// result carries a logical location (key and live ID).
 func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	driver := sarifDriver{Name: "iamsync", InformationURI: "https://github.com/iamsync/iamsync", Version: opts.Version}
 	index := map[string]int{}
@@ -148,6 +149,10 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 		if f.ID != "" {
 			res.Properties["liveId"] = f.ID
 		}
+		if f.Pos.IsZero() {
+			res.Message.Text += " (Live resource not declared in the manifests.)"
+			res.Properties["anchoredToManifest"] = len(r.Files) > 0
+		}
 		if s := f.Suppressed; s != nil {
 			sup := sarifSuppression{Kind: "inSource", Status: "accepted", Justification: s.Reason}
 			if !s.Pos.IsZero() {
@@ -168,8 +173,14 @@ func (r *Report) sarifLocation(f Finding, opts SARIFOptions) sarifLocation {
 	if f.ID != "" {
 		loc.LogicalLocations[0].FullyQualifiedName += "#" + f.ID
 	}
-	if !f.Pos.IsZero() {
+	switch {
+	case !f.Pos.IsZero():
 		loc.PhysicalLocation = physical(f.Pos.File, f.Pos.Line, f.Pos.Col, opts)
+	case len(r.Files) > 0:
+		// Code scanning refuses a result without a file ("expected at least one location"):
+		// a live resource the manifests do not declare is shown at the top of the stack's
+		// first manifest file, and its logical location says which resource it is.
+		loc.PhysicalLocation = physical(r.Files[0], 1, 1, opts)
 	}
 	return loc
 }
