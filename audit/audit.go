@@ -62,9 +62,18 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Unmanaged lists the live resources no stack owns and the provider does not manage.
 	Unmanaged []Resource `json:"unmanaged"`
+	// UnusedSilences are manifest silences that matched no finding: stale ones to remove.
+	UnusedSilences []UnusedSilence `json:"unsilenceIDsilences,omitempty"`
 	// Files are the manifest files the desired elements come from, sorted: SARIF anchors
 	// findings that have no file of their own to the first (code scanning needs a file).
 	Files []string `json:"-"`
+}
+
+// UnusedSilence is a manifest silence no finding matched.
+type UnusedSilence struct {
+	Key  model.Key `json:"key"`
+	Rule string    `json:"rule"`
+	Pos  model.Pos `json:"pos,omitzero"`
 }
 
 // Resource is one live resource, for the unmanaged list.
@@ -104,7 +113,7 @@ func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report,
 	lv.userKeys = userKeys
 	findings := merge(desired, live, man.run(), lv.run())
 	findings = append(drift, findings...)
-	silence(desired, findings)
+	rep.UnusedSilences = silence(desired, findings)
 	sortFindings(findings)
 	rep.Findings = findings
 	rep.Unmanaged = unmanaged(live)
@@ -217,8 +226,8 @@ func belonging(d, l *model.Org) map[model.Key]bool {
 }
 
 // silence marks the findings a manifest element silences: the finding's own element, or one
-// of the related elements the rule names.
-func silence(d *model.Org, fs []Finding) {
+// of the related elements the rule names. It returns the silences nothing matched.
+func silence(d *model.Org, fs []Finding) []UnusedSilence {
 	type at struct {
 		ig  []model.Ignore
 		pos model.Pos
@@ -236,6 +245,7 @@ func silence(d *model.Org, fs []Finding) {
 	for _, k := range d.APIKeys {
 		m[k.Key()] = at{k.Ignore, k.Pos}
 	}
+	used := map[silenceID]bool{}
 	for i := range fs {
 		f := &fs[i]
 		// A live finding on another owner's resource is not the manifests' to silence.
@@ -246,10 +256,29 @@ func silence(d *model.Org, fs []Finding) {
 			e := m[k]
 			if j := slices.IndexFunc(e.ig, func(ig model.Ignore) bool { return ig.Rule == f.Code }); j >= 0 {
 				f.Suppressed = &Suppression{Key: k, Reason: e.ig[j].Reason, Pos: e.pos}
+				used[silenceID{k, f.Code}] = true
 				break
 			}
 		}
 	}
+	var unused []UnusedSilence
+	for k, e := range m {
+		for _, ig := range e.ig {
+			if !used[silenceID{k, ig.Rule}] {
+				unused = append(unused, UnusedSilence{Key: k, Rule: ig.Rule, Pos: e.pos})
+			}
+		}
+	}
+	slices.SortFunc(unused, func(a, b UnusedSilence) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Key.String(), b.Key.String()), cmp.Compare(a.Rule, b.Rule))
+	})
+	return unused
+}
+
+// silenceID identifies a silence: an element and a rule.
+type silenceID struct {
+	key  model.Key
+	rule string
 }
 
 func sortFindings(fs []Finding) {

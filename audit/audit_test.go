@@ -405,6 +405,10 @@ policies:
 	if s := rep.Summary(); s.Suppressed != 2 {
 		t.Errorf("summary counts %d silenced, want 2", s.Suppressed)
 	}
+	// The template policy's IAM301 silence is about a rule that cannot fire on a policy.
+	if diff := cmp.Diff([]UnusedSilence{{Key: model.Key{Kind: model.KindPolicy, Name: "template"}, Rule: "IAM301", Pos: model.Pos{File: "iam.yaml", Line: 15, Col: 5}}}, rep.UnusedSilences); diff != "" {
+		t.Errorf("unused silences (-want +got):\n%s", diff)
+	}
 }
 
 // TestMerge: a live finding on the stack's own element is reported once, at the manifest's

@@ -9,13 +9,14 @@ import (
 
 // jsonReport is the JSON report's wire form (README.md, "JSON report").
 type jsonReport struct {
-	FormatVersion  int           `json:"format_version"`
-	Stack          string        `json:"stack"`
-	OrganizationID string        `json:"organization_id,omitempty"`
-	Now            string        `json:"now"`
-	Summary        Summary       `json:"summary"`
-	Findings       []jsonFinding `json:"findings"`
-	Unmanaged      jsonUnmanaged `json:"unmanaged"`
+	FormatVersion  int             `json:"format_version"`
+	Stack          string          `json:"stack"`
+	OrganizationID string          `json:"organization_id,omitempty"`
+	Now            string          `json:"now"`
+	Summary        Summary         `json:"summary"`
+	Findings       []jsonFinding   `json:"findings"`
+	UnusedSilences []UnusedSilence `json:"unused_silences"`
+	Unmanaged      jsonUnmanaged   `json:"unmanaged"`
 }
 
 type jsonFinding struct {
@@ -35,7 +36,7 @@ type jsonUnmanaged struct {
 // reason), the summary, and the unmanaged resources, listed only with ListUnmanaged.
 func (r *Report) WriteJSON(w io.Writer, opts TextOptions) error {
 	out := jsonReport{FormatVersion: r.FormatVersion, Stack: r.Stack, OrganizationID: r.OrganizationID,
-		Now: r.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Summary: r.Summary(), Findings: []jsonFinding{},
+		Now: r.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Summary: r.Summary(), Findings: []jsonFinding{}, UnusedSilences: r.UnusedSilences,
 		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}}
 	for _, f := range r.Findings {
 		rl, _ := LookupRule(f.Code)
@@ -43,6 +44,9 @@ func (r *Report) WriteJSON(w io.Writer, opts TextOptions) error {
 	}
 	for _, u := range r.Unmanaged {
 		out.Unmanaged.ByKind[u.Key.Kind]++
+	}
+	if out.UnusedSilences == nil {
+		out.UnusedSilences = []UnusedSilence{}
 	}
 	if opts.ListUnmanaged {
 		out.Unmanaged.Resources = r.Unmanaged

@@ -44,6 +44,12 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 			}
 		}
 	}
+	if len(r.UnusedSilences) > 0 {
+		fmt.Fprintf(bw, "\nSilences that matched no finding (remove them, or they will hide a future one):\n")
+		for _, u := range r.UnusedSilences {
+			fmt.Fprintf(bw, "  %s %s: %s\n", where(Finding{Pos: u.Pos}), u.Key, u.Rule)
+		}
+	}
 	if n := len(r.Unmanaged); n > 0 {
 		fmt.Fprintf(bw, "\nUnmanaged resources (owned by no stack): %d (%s)", n, r.unmanagedByKind())
 		if !opts.ListUnmanaged {
@@ -98,6 +104,16 @@ func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 			}
 		}
 		fmt.Fprintf(bw, "\n</details>\n")
+	}
+	if len(r.UnusedSilences) > 0 {
+		fmt.Fprintf(bw, "\nSilences that matched no finding: ")
+		for i, u := range r.UnusedSilences {
+			if i > 0 {
+				fmt.Fprintf(bw, ", ")
+			}
+			fmt.Fprintf(bw, "%s on `%s`", u.Rule, mdCode(u.Key.String()))
+		}
+		fmt.Fprintln(bw)
 	}
 	if n := len(r.Unmanaged); n > 0 {
 		fmt.Fprintf(bw, "\nUnmanaged resources (owned by no stack): %d (%s)\n", n, r.unmanagedByKind())
