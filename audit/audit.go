@@ -136,7 +136,18 @@ func merge(desired, live *model.Org, man, lv []Finding) []Finding {
 	for i, f := range out {
 		byID[id{f.Code, f.detail, f.Key}] = i
 	}
+	// A key adopted by access key is named in the manifests but not yet in the organization
+	// (its description carries no marker until the next apply): match it by ID.
+	adopted := map[string]model.Key{}
+	for _, k := range desired.APIKeys {
+		if k.ID != "" {
+			adopted[k.ID] = k.Key()
+		}
+	}
 	for _, f := range lv {
+		if k, ok := adopted[f.ID]; ok && f.Key.Kind == model.KindAPIKey && !ours[f.Key] {
+			f.Key = k
+		}
 		if !ours[f.Key] {
 			f.foreign = true // another owner's resource: the manifests' silences do not apply
 			out = append(out, f)
@@ -219,7 +230,17 @@ func belonging(d, l *model.Org) map[model.Key]bool {
 	for _, p := range l.Policies {
 		check(p.Key(), &p.Meta)
 	}
+	byID := map[string]model.Key{}
+	for _, k := range d.APIKeys {
+		if k.ID != "" {
+			byID[k.ID] = k.Key()
+		}
+	}
 	for _, k := range l.APIKeys {
+		if dk, ok := byID[k.ID]; ok && !k.Managed && (k.Owner == "" || k.Owner == d.Stack) {
+			out[dk] = true // adopted by access key (see merge)
+			continue
+		}
 		check(k.Key(), &k.Meta)
 	}
 	return out

@@ -463,3 +463,29 @@ func TestRuleTables(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptedByAccessKey: a live key the manifests adopt by access key (not yet marked with its
+// name) is the manifests' key: its findings take the element's position and silences.
+func TestAdoptedByAccessKey(t *testing.T) {
+	body := `
+applications:
+  - name: ci
+    api_keys:
+      - name: legacy
+        access_key: SCWLEGACYLEGACY12345
+        expires_in: never
+        secret: LEGACY
+        audit: {ignore: [{rule: IAM201, reason: "adopted as is, rotation planned"}]}
+`
+	l := emptyLive()
+	l.Applications = []*model.Application{{Meta: model.Meta{ID: "app-ci", Owner: "s"}, Name: "ci"}}
+	l.APIKeys = []*model.APIKey{{Meta: model.Meta{ID: "SCWLEGACYLEGACY12345"}, Application: "ci", Name: "SCWLEGACYLEGACY12345",
+		CreatedAt: now.Add(-400 * 24 * time.Hour), DefaultProject: orgID}}
+	rep := run(t, load(t, body), l, nil)
+	if diff := cmp.Diff([]string{"api_key/ci/legacy iam.yaml:7 silenced"}, found(rep, "IAM201")); diff != "" {
+		t.Errorf("IAM201 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"api_key/ci/legacy iam.yaml:7"}, found(rep, "IAM202")); diff != "" {
+		t.Errorf("IAM202 (-want +got):\n%s", diff)
+	}
+}

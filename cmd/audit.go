@@ -153,7 +153,7 @@ func (r auditReader) ReadUserKeys(ctx context.Context) ([]audit.UserKey, error) 
 	keys, err := r.c.ReadUserKeys(ctx)
 	out := make([]audit.UserKey, len(keys))
 	for i, k := range keys {
-		out[i] = audit.UserKey(k)
+		out[i] = audit.UserKey(k) // same fields by design: a field added to one breaks this build
 	}
 	return out, err
 }
