@@ -1,8 +1,12 @@
 package audit
 
 import (
+	"go/parser"
+	"go/token"
 	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,6 +27,32 @@ func TestReaderReadsOnly(t *testing.T) {
 	for i := range rt.NumMethod() {
 		if name := rt.Method(i).Name; !strings.HasPrefix(name, "Read") {
 			t.Errorf("audit.Reader has method %s: audit must stay read-only", name)
+		}
+	}
+}
+
+// TestImports: audit reaches the organization only through Reader. It imports none of live,
+// apply or the SDK, so no write method is reachable from it.
+func TestImports(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{"github.com/iamsync/iamsync/model": true, "github.com/iamsync/iamsync/plan": true}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if strings.Contains(path, ".") && !allowed[path] {
+				t.Errorf("%s imports %s: audit may only import model and plan besides the standard library", name, path)
+			}
 		}
 	}
 }
