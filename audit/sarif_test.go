@@ -31,8 +31,21 @@ policies:
     principal: {application: ci}
     rules: [{permission_sets: [AllProductsFullAccess], organization: true}]
 `
+	// The organization after an apply, then: ci's description edited by hand, group nobody
+	// deleted, an application made by hand.
 	l := emptyLive()
-	l.Applications = []*model.Application{{Meta: model.Meta{ID: "app-x"}, Name: "stray"}}
+	l.Applications = []*model.Application{
+		{Meta: model.Meta{ID: "app-bg", Owner: "s"}, Name: "breakglass"},
+		{Meta: model.Meta{ID: "app-ci", Owner: "s"}, Name: "ci", Description: "changed by hand"},
+		{Meta: model.Meta{ID: "app-x"}, Name: "stray"},
+	}
+	l.APIKeys = []*model.APIKey{{Meta: model.Meta{ID: "SCWCIKEY", Owner: "s"}, Application: "ci", Name: "k", CreatedAt: now.Add(-10 * 24 * time.Hour), DefaultProject: orgID}}
+	l.Policies = []*model.Policy{
+		{Meta: model.Meta{ID: "pol-bg", Owner: "s"}, Name: "bg", Principal: model.Principal{Kind: model.PrincipalApplication, Name: "breakglass", ID: "app-bg"},
+			Rules: []model.Rule{{PermissionSets: []string{"IAMManager"}, Organization: true}}},
+		{Meta: model.Meta{ID: "pol-ci", Owner: "s"}, Name: "ci", Principal: model.Principal{Kind: model.PrincipalApplication, Name: "ci", ID: "app-ci"},
+			Rules: []model.Rule{{PermissionSets: []string{"AllProductsFullAccess"}, Organization: true}}},
+	}
 	rep := run(t, load(t, body), l, []UserKey{{AccessKey: "SCWUSER", UserID: aliceID, Description: "terraform", CreatedAt: now}})
 	return rep
 }
