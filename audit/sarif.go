@@ -116,13 +116,18 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	index := map[string]int{}
 	for i, rl := range Rules {
 		index[rl.ID] = i
+		silence, silenceMD := " Silence on the element with audit: {ignore: [{rule: "+rl.ID+", reason: ...}]}.",
+			"\n\n*Silence:* on the manifest element, `audit: {ignore: [{rule: "+rl.ID+", reason: ...}]}`."
+		if why, ok := unsilenceable[rl.ID]; ok {
+			silence, silenceMD = " Cannot be silenced in a manifest: "+why+".", "\n\n*Silence:* not possible in a manifest: "+why+"."
+		}
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID: rl.ID, Name: rl.Name,
 			ShortDescription: sarifText{Text: rl.Title},
 			FullDescription:  sarifText{Text: rl.Rationale},
 			Help: sarifHelp{
-				Text:     rl.Title + ". Why: " + rl.Rationale + ". Fix: " + rl.Fix + ". Silence on the element with audit: {ignore: [{rule: " + rl.ID + ", reason: ...}]}.",
-				Markdown: "**" + rl.Title + "**\n\n*Why:* " + rl.Rationale + ".\n\n*Fix:* " + rl.Fix + ".\n\n*Silence:* on the manifest element, `audit: {ignore: [{rule: " + rl.ID + ", reason: ...}]}`. See [" + rl.ID + "](" + ruleURL(rl.ID) + ").",
+				Text:     rl.Title + ". Why: " + rl.Rationale + ". Fix: " + rl.Fix + "." + silence,
+				Markdown: "**" + rl.Title + "**\n\n*Why:* " + rl.Rationale + ".\n\n*Fix:* " + rl.Fix + "." + silenceMD + " See [" + rl.ID + "](" + ruleURL(rl.ID) + ").",
 			},
 			HelpURI:              ruleURL(rl.ID),
 			DefaultConfiguration: sarifConfig{Level: sarifLevel[rl.Severity]},
