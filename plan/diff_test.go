@@ -400,6 +400,11 @@ func TestFingerprint(t *testing.T) {
 	if got := mustDiff(t, moved, l, Options{}).Fingerprint; got != fp {
 		t.Error("moving a declaration changed the fingerprint")
 	}
+	silenced := sample()
+	silenced.Policies[0].Ignore = []model.Ignore{{Rule: "IAM102", Reason: "known"}}
+	if got := mustDiff(t, silenced, l, Options{}).Fingerprint; got != fp {
+		t.Error("silencing an audit finding changed the fingerprint")
+	}
 	l2 := mustClone(t, l)
 	l2.Applications[len(l2.Applications)-1].Description = "b"
 	if got := mustDiff(t, d, l2, Options{}).Fingerprint; got != fp {

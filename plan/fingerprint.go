@@ -10,27 +10,28 @@ import (
 )
 
 // manifestsFingerprint hashes the desired organization as the manifests state it: normalized,
-// references not yet resolved (they depend on live), positions left out, so that moving a
-// declaration within or between files does not make a saved plan stale.
+// references not yet resolved (they depend on live), positions and audit silences left out, so
+// that moving a declaration within or between files, or silencing an audit finding, does not
+// make a saved plan stale: neither changes what the plan does.
 func manifestsFingerprint(d *model.Org) (string, error) {
 	c, err := cloneOrg(d)
 	if err != nil {
 		return "", err
 	}
 	for _, a := range c.Applications {
-		a.Pos = model.Pos{}
+		a.Pos, a.Ignore = model.Pos{}, nil
 	}
 	for _, g := range c.Groups {
-		g.Pos = model.Pos{}
+		g.Pos, g.Ignore = model.Pos{}, nil
 	}
 	for _, p := range c.Policies {
-		p.Pos = model.Pos{}
+		p.Pos, p.Ignore = model.Pos{}, nil
 		for i := range p.Rules {
 			p.Rules[i].Pos = model.Pos{}
 		}
 	}
 	for _, k := range c.APIKeys {
-		k.Pos = model.Pos{}
+		k.Pos, k.Ignore = model.Pos{}, nil
 	}
 	c.Normalize()
 	return hashJSON(c)
