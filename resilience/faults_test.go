@@ -16,8 +16,8 @@ var allFaults = []emulator.FaultKind{
 	emulator.FaultDrop, emulator.FaultLostResponse, emulator.FaultLatency,
 }
 
-// TestCleanApply is the baseline: with no fault, one apply converges and a second one
-// writes nothing.
+// TestCleanApply is the baseline: with no fault, a saved plan's apply converges and a
+// second apply writes nothing.
 func TestCleanApply(t *testing.T) {
 	t.Parallel()
 	m := realistic()
@@ -26,8 +26,12 @@ func TestCleanApply(t *testing.T) {
 	}
 	o := newOrg(t, 1)
 	m.write(t, o.dir)
-	if r := o.apply(); r.code != 0 {
-		t.Fatalf("apply:\n%s", r)
+	// Through a saved plan, so that a plan file is among the files the canaries search.
+	if r := o.run("plan", "--out", "plan.json", "manifests"); r.code != 0 {
+		t.Fatalf("plan --out:\n%s", r)
+	}
+	if r := o.run("apply", "--secrets-file", secretsFile, "plan.json"); r.code != 0 {
+		t.Fatalf("apply plan.json:\n%s", r)
 	}
 	o.requireConverged(m)
 	before := o.emu.Counts().Writes

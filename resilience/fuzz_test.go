@@ -93,14 +93,20 @@ func genOrg(data []byte) string {
 			fmt.Fprintf(&b, "    principal: {application: app-%d}\n", next(apps))
 		}
 		b.WriteString("    rules:\n")
+		seen := map[string]bool{} // a repeated rule is invalid (E506)
 		for r := 0; r < 1+next(3); r++ {
+			var rule string
 			if next(2) == 0 {
-				fmt.Fprintf(&b, "      - {permission_sets: [%s], organization: true}\n", orgSets[next(len(orgSets))])
+				rule = fmt.Sprintf("{permission_sets: [%s], organization: true}", orgSets[next(len(orgSets))])
 			} else if next(2) == 0 {
-				fmt.Fprintf(&b, "      - {permission_sets: [%s], projects: [default]}\n", projSets[next(len(projSets))])
+				rule = fmt.Sprintf("{permission_sets: [%s], projects: [default]}", projSets[next(len(projSets))])
 			} else {
-				fmt.Fprintf(&b, "      - {permission_sets: [%s], organization: true}\n", projSets[next(len(projSets))])
+				rule = fmt.Sprintf("{permission_sets: [%s], organization: true}", projSets[next(len(projSets))])
 			}
+			if r == 0 || !seen[rule] {
+				fmt.Fprintf(&b, "      - %s\n", rule)
+			}
+			seen[rule] = true
 		}
 	}
 	return b.String()
