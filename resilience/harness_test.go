@@ -41,7 +41,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = filepath.Join(dir, "iamsync")
-	build := exec.Command("go", "build", "-o", bin, "github.com/iamsync/iamsync")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		// Under -race the binary is raced too: its apply runs actions concurrently, and a
+		// report (exit 66, "WARNING: DATA RACE" on stderr) fails the run that made it.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/iamsync/iamsync")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build iamsync:", err)
@@ -195,6 +201,9 @@ func (o *org) canaries() {
 	o.mu.Lock()
 	for i, out := range o.outputs {
 		check(fmt.Sprintf("the output of run %d", i/2+1), out)
+		if strings.Contains(out, "WARNING: DATA RACE") {
+			t.Errorf("run %d of the binary reported a data race:\n%s", i/2+1, out)
+		}
 	}
 	o.mu.Unlock()
 	filepath.WalkDir(o.dir, func(path string, d fs.DirEntry, err error) error {
