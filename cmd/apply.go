@@ -152,9 +152,10 @@ func runApply(ctx context.Context, env Env, args []string) int {
 		IsAmbiguous: live.IsAmbiguous,
 		Progress:    func(ev apply.Event) { printEvent(env, ev, f.secretsFile) },
 	})
-	// The run settled every key it created (stored, deleted, or reported as an orphan, which
-	// the next run retries): the journal has served unless an orphan is left.
-	if len(res.Orphans) == 0 {
+	// The run settled every key it created (stored, or deleted again): the journal has served,
+	// unless an orphan is left or a key creation failed (its cleanup may have failed too), in
+	// which case the next run checks those keys.
+	if len(res.Orphans) == 0 && !keyCreateFailed(res) {
 		if err := journal.Clear(); err != nil {
 			warnf(env, "%v", err)
 		}

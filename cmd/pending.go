@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/iamsync/iamsync/apply"
 	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
 	"github.com/iamsync/iamsync/secrets"
 )
 
@@ -85,6 +87,16 @@ func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string)
 		}
 	}
 	return deleted, j.Clear()
+}
+
+// keyCreateFailed reports whether a key creation (or replacement) failed in res.
+func keyCreateFailed(res *apply.Result) bool {
+	for _, f := range res.Failed {
+		if f.Action.Key.Kind == model.KindAPIKey && (f.Action.Op == plan.Create || f.Action.Op == plan.Replace) {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
