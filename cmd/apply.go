@@ -82,7 +82,8 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if s == nil {
 		return code
 	}
-	if n, err := recoverLostKeys(ctx, env, writer{s.conn.client}, secretsPath); err != nil {
+	n, pending, err := recoverLostKeys(ctx, env, writer{s.conn.client}, secretsPath)
+	if err != nil {
 		s.close()
 		errorf(env, "%v", err)
 		hintf(env, "nothing was applied; fix the cause and run apply again")
@@ -155,7 +156,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	// The run settled every key it created (stored, or deleted again): the journal has served,
 	// unless an orphan is left or a key creation failed (its cleanup may have failed too), in
 	// which case the next run checks those keys.
-	if len(res.Orphans) == 0 && !keyCreateFailed(res) {
+	if len(res.Orphans) == 0 && !keyCreateFailed(res) && !pending {
 		if err := journal.Clear(); err != nil {
 			warnf(env, "%v", err)
 		}

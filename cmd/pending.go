@@ -55,22 +55,24 @@ func liveKeysOf(o *model.Org, id string) []string {
 }
 
 // recoverLostKeys deletes the keys a dead run created whose secret never reached the secrets
-// file. It returns how many it deleted; on an error nothing is planned and the journal stays.
-func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string) (int, error) {
+// file. It returns how many it deleted, and pending when a journal remains unchecked because
+// the secrets file cannot be read (the run goes on: its own key creations will fail on the
+// same file, and the journal stays for the next run). On an error nothing is planned.
+func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string) (deleted int, pending bool, err error) {
 	j := secrets.JournalFor(secretsPath)
 	intents, err := j.Read()
 	if err != nil || len(intents) == 0 {
-		return 0, err
+		return 0, false, err
 	}
 	stored, err := secrets.Open(secretsPath).AccessKeys()
 	if err != nil {
-		return 0, err
+		warnf(env, "cannot check the keys a previous run may have left without their secret (%v); the next apply checks again", err)
+		return 0, true, nil
 	}
-	deleted := 0
 	for _, in := range intents {
 		found, err := w.Client.Find(ctx, model.KindAPIKey, "", in.ApplicationID)
 		if err != nil {
-			return deleted, fmt.Errorf("look for keys a previous run may have lost: %w", err)
+			return deleted, false, fmt.Errorf("look for keys a previous run may have lost: %w", err)
 		}
 		for _, f := range found {
 			if f.Description != in.Description || contains(in.Exclude, f.ID) {
@@ -80,13 +82,13 @@ func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string)
 				continue
 			}
 			if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
-				return deleted, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
+				return deleted, false, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
 			}
 			deleted++
 			warnf(env, "deleted API key %s: a previous run created it but died before storing its secret; it is created again", f.ID)
 		}
 	}
-	return deleted, j.Clear()
+	return deleted, false, j.Clear()
 }
 
 // keyCreateFailed reports whether a key creation (or replacement) failed in res.
