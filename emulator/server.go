@@ -70,6 +70,8 @@ type Server struct {
 	httpSrv  *http.Server
 	listener net.Listener
 	closed   bool
+	// fresh connections (accepted, no request read yet), closed first by Close.
+	newConns map[net.Conn]bool
 }
 
 // New builds a server; it loads opts.StatePath if that file exists, else seeds a new
@@ -134,7 +136,8 @@ func (s *Server) Listen(addr string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	s.listener = ln
-	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.newConns = map[net.Conn]bool{}
+	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
 	go s.httpSrv.Serve(ln)
 	return nil
 }
@@ -153,12 +156,29 @@ func (s *Server) URL() string {
 // (the standalone command prints the owner secret only then).
 func (s *Server) Fresh() bool { return s.fresh }
 
+// trackConn remembers the connections that have not carried a request yet.
+func (s *Server) trackConn(c net.Conn, st http.ConnState) {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if st == http.StateNew {
+		s.newConns[c] = true
+	} else {
+		delete(s.newConns, c)
+	}
+}
+
 // Close stops serving (letting in-flight requests finish for up to 5 s) and flushes the state.
+// Connections that never carried a request are closed first: net/http's Shutdown would wait
+// 5 s for each (it only counts a new connection as idle after that), and HTTP clients dial
+// such spares.
 func (s *Server) Close() error {
 	s.srvMu.Lock()
 	srv := s.httpSrv
 	already := s.closed
 	s.closed = true
+	for c := range s.newConns {
+		c.Close()
+	}
 	s.srvMu.Unlock()
 	var err error
 	if srv != nil && !already {

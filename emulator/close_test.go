@@ -1,0 +1,30 @@
+package emulator
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A connection dialled but never used (an HTTP client dials spares) made Close wait 5 s:
+// net/http's Shutdown only counts a new connection as idle after 5 s.
+func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
+	s, err := Start(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(50 * time.Millisecond) // let the server accept it
+	start := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Close took %v with an unused connection open", d)
+	}
+}
