@@ -145,7 +145,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	warnIfTracked(env, secretsPath)
 	journal := secrets.JournalFor(secretsPath)
 	before := s.conn.client.Stats()
-	res := apply.Apply(ctx, journalingWriter{writer{s.conn.client}, journal, s.live}, p, apply.Options{
+	res := apply.Apply(ctx, journalingWriter{writer{s.conn.client}, journal, s.live, f.plan.keepOld}, p, apply.Options{
 		Stack:       p.Stack,
 		Live:        s.live,
 		Secrets:     secrets.Open(secretsPath),

@@ -22,10 +22,11 @@ type journalingWriter struct {
 	writer
 	journal *secrets.Journal
 	live    *model.Org
+	keepOld time.Duration
 }
 
 func (w journalingWriter) CreateAPIKey(ctx context.Context, applicationID, description, defaultProjectID string, expiresAt *time.Time) (string, secrets.Value, error) {
-	in := secrets.Intent{ApplicationID: applicationID, Description: description, Exclude: liveKeysOf(w.live, applicationID), At: time.Now().UTC()}
+	in := secrets.Intent{ApplicationID: applicationID, Description: description, Exclude: liveKeysOf(w.live, applicationID), At: time.Now().UTC(), KeepOld: w.keepOld}
 	if err := w.journal.Add(in); err != nil {
 		// Without the announcement a crash could lose the secret unnoticed: do not create.
 		return "", secrets.Value{}, fmt.Errorf("announce the key creation in %s: %w", w.journal.Path, err)
@@ -74,18 +75,43 @@ func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string)
 		if err != nil {
 			return deleted, false, fmt.Errorf("look for keys a previous run may have lost: %w", err)
 		}
+		// A key created after the intent and stored means the run died in a replacement
+		// after storing the new key's secret and before deleting (or retiring) the old one.
+		replaced := false
 		for _, f := range found {
-			if f.Description != in.Description || contains(in.Exclude, f.ID) {
+			_, ok := stored[f.ID]
+			replaced = replaced || (f.Description == in.Description && ok && !contains(in.Exclude, f.ID))
+		}
+		for _, f := range found {
+			if _, ok := stored[f.ID]; f.Description != in.Description || ok {
 				continue
 			}
-			if _, ok := stored[f.ID]; ok {
+			if !contains(in.Exclude, f.ID) {
+				if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
+					return deleted, false, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
+				}
+				deleted++
+				warnf(env, "deleted API key %s: a previous run created it but died before storing its secret; it is created again", f.ID)
 				continue
 			}
-			if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
-				return deleted, false, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
+			if !replaced {
+				continue
+			}
+			// The old key of the dead run's replacement: finish it as that run would have.
+			if in.KeepOld > 0 {
+				km, _ := model.ParseKeyMarker(in.Description)
+				until := in.At.Add(in.KeepOld)
+				if err := w.Client.UpdateAPIKey(ctx, f.ID, model.RetiredKeyDescription(km.Desc, km.Stack, km.Name, until), ""); err != nil {
+					return deleted, false, fmt.Errorf("API key %s was being replaced by a run that died, and marking it retired failed (%v): delete it with 'scw iam api-key delete %s' once nothing uses it", f.ID, err, f.ID)
+				}
+				warnf(env, "API key %s was being replaced by a run that died: marked retired until %s, as that run would have", f.ID, until.Format(time.RFC3339))
+			} else {
+				if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
+					return deleted, false, fmt.Errorf("API key %s was being replaced by a run that died, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
+				}
+				warnf(env, "deleted API key %s: a previous run replaced it (the new key's secret is stored) but died before deleting it", f.ID)
 			}
 			deleted++
-			warnf(env, "deleted API key %s: a previous run created it but died before storing its secret; it is created again", f.ID)
 		}
 	}
 	return deleted, false, j.Clear()

@@ -285,7 +285,9 @@ func (o *org) check(m *manifestSet) verdict {
 		byAccess[c.AccessKey] = name
 	}
 	for _, k := range l.APIKeys {
-		if k.Owner != stack {
+		// A retired key (kept for a grace period by a rotation) is no longer the manifests' key;
+		// its secrets-file entry now holds the new key's.
+		if k.Owner != stack || k.RetiredUntil != nil {
 			continue
 		}
 		seen["api_key/"+k.Application+"/"+k.Name]++

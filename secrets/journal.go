@@ -27,6 +27,9 @@ type Intent struct {
 	Description   string    `json:"description"`
 	Exclude       []string  `json:"exclude,omitempty"` // access keys of matching keys that existed before
 	At            time.Time `json:"at"`
+	// KeepOld is the run's grace period for a key its new one replaces (--keep-old): a dead
+	// run's half-done replacement is finished the way it would have been.
+	KeepOld time.Duration `json:"keep_old,omitempty"`
 }
 
 // Journal is the file of pending key creations beside a secrets file (PATH.pending). Its

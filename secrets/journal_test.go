@@ -65,10 +65,18 @@ func TestAccessKeysAndStaleTemps(t *testing.T) {
 }
 
 func TestLockExcludesASecondHolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.env")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.env")
+	stale := filepath.Join(dir, ".s.env.tmp-42")
+	if err := os.WriteFile(stale, []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	l, err := TryLock(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a killed writer's temp file survived taking the lock: %v", err)
 	}
 	if _, err := TryLock(path); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second TryLock: %v, want ErrLocked", err)

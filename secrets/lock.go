@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -26,6 +27,15 @@ func TryLock(path string) (*Lock, error) {
 	if err := flock(f); err != nil {
 		f.Close()
 		return nil, err
+	}
+	// With the lock held no writer of this file is in flight: temp files of the secrets file
+	// or its journal are a killed writer's (they may hold secrets), even if this run writes
+	// nothing.
+	for _, pattern := range []string{"." + filepath.Base(path) + ".tmp-*", "." + filepath.Base(path) + ".pending.tmp-*"} {
+		stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), pattern))
+		for _, p := range stale {
+			_ = os.Remove(p)
+		}
 	}
 	return &Lock{f: f}, nil
 }
