@@ -18,6 +18,7 @@
 //	groups:       name, description, tags, adopt, members {applications: [NAME], users: [EMAIL]}
 //	policies:     name, description, tags, adopt, principal, rules (at least one)
 //	  principal:  none | {application: NAME} | {group: NAME} | {user: EMAIL}
+//	              | {external_application: NAME} | {external_group: NAME}   (another stack's)
 //	              | {application_id: UUID} | {group_id: UUID} | {user_id: UUID}   (required)
 //	  rules:      permission_sets (at least one, one scope type), organization: true | projects: [NAME or ID],
 //	              condition (passed through)
