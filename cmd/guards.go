@@ -11,7 +11,14 @@ import (
 // resources, or more than a third of what the stack manages. One bad merge (a manifest file
 // deleted, a directory renamed) must not empty an organization.
 func massDelete(p *plan.Plan, live *model.Org, max int) string {
-	deletes := p.Summary().Destroy
+	// A replacement (a key's rotation) leaves a resource in place of the one it deletes: only
+	// outright deletions count.
+	deletes := 0
+	for _, a := range p.Actions {
+		if a.Op == plan.Delete {
+			deletes++
+		}
+	}
 	if deletes == 0 {
 		return ""
 	}

@@ -10,6 +10,7 @@ package cmd_test
 //	apicalls writes|reads <= N  at most N
 //	nosecret                    no secret the emulator ever issued appears in the last stdout or
 //	                            stderr, or in any file under $WORK except *.secrets.* files
+//	                            (checked again, with every run's output, when each script ends)
 //	filemode FILE 0600          FILE's permission bits
 //	secretworks FILE ENTRY      ENTRY's credentials in secrets FILE authenticate against the emulator
 //	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd)
@@ -17,6 +18,7 @@ package cmd_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,7 +38,46 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"iamsync": func() { os.Exit(cmd.Main(context.Background(), os.Args[1:], cmd.OSEnv())) },
+		"iamsync": func() {
+			env := cmd.OSEnv()
+			// Every run's output is also appended to a log in $WORK, which the canary check at
+			// the end of each script searches: no script can forget to look for secrets.
+			var log *os.File
+			if p := os.Getenv(outputLogEnv); p != "" {
+				if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+					log = f
+					env.Stdout, env.Stderr = io.MultiWriter(os.Stdout, f), io.MultiWriter(os.Stderr, f)
+				}
+			}
+			code := cmd.Main(context.Background(), os.Args[1:], env)
+			if log != nil {
+				log.Close()
+			}
+			os.Exit(code)
+		},
+	})
+}
+
+const outputLogEnv = "IAMSYNC_TEST_OUTPUT_LOG"
+
+// noSecretInWork fails the script when an issued secret appears in any file under dir but a
+// secrets file, the output log included.
+func noSecretInWork(t testscript.T, emu *emulator.Server, dir string) {
+	issued := emu.IssuedSecrets()
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(d.Name(), ".secrets.") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, s := range issued {
+			if strings.Contains(string(data), s) {
+				t.Fatal(fmt.Sprintf("an issued secret appears in %s", path))
+			}
+		}
+		return nil
 	})
 }
 
@@ -54,6 +95,8 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Defer(func() { emu.Close() })
+			env.Defer(func() { noSecretInWork(env.T(), emu, env.WorkDir) })
+			env.Setenv(outputLogEnv, filepath.Join(env.WorkDir, ".iamsync-outputs.log"))
 			env.Values[emuKey] = emu
 			c := emu.Owner()
 			env.Setenv("SCW_API_URL", emu.URL())
