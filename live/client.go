@@ -140,5 +140,17 @@ func loadProfile(name string) (*scw.Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("select the scw profile: %w", err)
 	}
-	return scw.MergeProfiles(p, scw.LoadEnvProfile()), nil
+	return scw.MergeProfiles(p, withoutEmpty(scw.LoadEnvProfile())), nil
+}
+
+// withoutEmpty drops the variables that are set but empty (SCW_ACCESS_KEY= in a CI step): the
+// SDK would let an empty value override the profile's.
+func withoutEmpty(p *scw.Profile) *scw.Profile {
+	for _, s := range []**string{&p.AccessKey, &p.SecretKey, &p.APIURL, &p.DefaultOrganizationID, &p.DefaultProjectID,
+		&p.DefaultRegion, &p.DefaultZone, &p.S3Endpoint, &p.UserAgent} {
+		if *s != nil && **s == "" {
+			*s = nil
+		}
+	}
+	return p
 }
