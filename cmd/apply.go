@@ -24,17 +24,14 @@ type applyFlags struct {
 }
 
 func (f *applyFlags) register(fs *pflag.FlagSet) {
-	f.plan.register(fs)
+	f.plan.conn.register(fs)
+	f.plan.registerDiff(fs)
+	f.plan.format = "text"
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
 	fs.StringVar(&f.secretsFile, "secrets-file", "iamsync.secrets.env", "file new API keys' credentials are written to (.env, .json or .yaml)")
 }
 
-func (f *applyFlags) check() error {
-	if f.plan.out != "" {
-		return fmt.Errorf("--out is a plan flag: run 'iamsync plan --out FILE', then 'iamsync apply FILE'")
-	}
-	return f.plan.check()
-}
+func (f *applyFlags) check() error { return f.plan.check() }
 
 const applyUsage = `Usage: iamsync apply [flags] [PATH...]
        iamsync apply [flags] PLAN.json

@@ -20,7 +20,7 @@ var exitCodes = []struct {
 	{ExitOK, "success; with --detailed-exitcode: no changes"},
 	{ExitError, "error (bad usage, invalid manifests, API failure)"},
 	{ExitChanges, "changes present (only with --detailed-exitcode); audit: drift, or a finding at or above --fail-on"},
-	{ExitRefused, "refused by a safety guard (stale plan, no approval, conflicts)"},
+	{ExitRefused, "refused by a safety guard (stale plan, no approval, conflicts, mass deletion)"},
 }
 
 func exitCodeTable() string {

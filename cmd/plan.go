@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -32,6 +33,11 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
 	fs.StringVar(&f.out, "out", "", "save the plan to `FILE` for 'iamsync apply FILE'")
 	fs.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	f.registerDiff(fs)
+}
+
+// registerDiff registers the flags that shape the plan itself, shared with apply.
+func (f *planFlags) registerDiff(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.adopt, "adopt", false, "adopt unmanaged resources whose names the manifests declare")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fs.StringArrayVar(&f.rotate, "rotate", nil, "rotate the API key `APP/KEY` now: create a new one, store its secret, then delete the old (repeatable)")
@@ -190,7 +196,17 @@ func parseFlags(env Env, fs *pflag.FlagSet, args []string, check func() error) (
 		if err == pflag.ErrHelp {
 			return nil, ExitOK
 		}
-		// pflag has printed the error and usage.
+		// With ContinueOnError pflag prints nothing: say what is wrong, and what was meant.
+		errorf(env, "%v", err)
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+			var names []string
+			fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+			if s := suggest(name, names); s != "" {
+				hintf(env, "did you mean --%s?", s)
+				return nil, ExitError
+			}
+		}
+		hintf(env, "run 'iamsync %s --help' for the flags", fs.Name())
 		return nil, ExitError
 	}
 	if err := check(); err != nil {
