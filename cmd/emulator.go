@@ -95,26 +95,13 @@ Flags:
 
 func runEmulator(ctx context.Context, env Env, args []string) int {
 	var f emulatorFlags
-	fs := pflag.NewFlagSet("emulator", pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(env.Stderr)
-	f.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(env.Stderr, emulatorUsage)
-		fs.PrintDefaults()
+	fs := newFlagSet(env, "emulator", emulatorUsage, f.register)
+	rest, code := parseFlags(env, fs, args, f.check)
+	if code >= 0 {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return ExitOK
-		}
-		return ExitError
-	}
-	if fs.NArg() > 0 {
-		errorf(env, "emulator takes no arguments, got %q", fs.Arg(0))
-		return ExitError
-	}
-	if err := f.check(); err != nil {
-		errorf(env, "%v", err)
+	if len(rest) > 0 {
+		errorf(env, "emulator takes no arguments, got %q", rest[0])
 		return ExitError
 	}
 	state := f.state

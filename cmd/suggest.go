@@ -3,7 +3,7 @@ package cmd
 // suggest returns the candidate closest to s by edit distance, or "" if none is close enough
 // to be a plausible typo.
 func suggest(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
+	best, bestD := "", len(s)/3+2
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestD {
 			best, bestD = c, d
