@@ -36,13 +36,12 @@ func (b *bearer) can(write bool, resource string) bool {
 	return m["*"] || m[resource]
 }
 
-// setRights is what each permission set grants on the emulated resources. The brief asks
-// AllProductsFullAccess to count as full access: a simplification (the real set is
-// project-level and probably does not grant IAM).
+// setRights is what each permission set grants on the emulated resources. Project-level sets
+// (AllProductsFullAccess among them, permission-sets.tsv) grant nothing here: IAM and
+// projects are organization-level products.
 var setRights = map[string]struct{ read, write []string }{
 	"IAMManager":             {[]string{"*"}, []string{"*"}},
 	"OrganizationManager":    {[]string{"*"}, []string{"*"}},
-	"AllProductsFullAccess":  {[]string{"*"}, []string{"*"}},
 	"IAMReadOnly":            {[]string{"*"}, nil},
 	"OrganizationReadOnly":   {[]string{"*"}, nil},
 	"IAMApplicationManager":  {[]string{"application", "api_key"}, []string{"application", "api_key"}},

@@ -24,8 +24,8 @@
 // missing token: the same with reason "invalid_argument"; expired key (expires_at past):
 // reason "expired" (neither recorded). GET /metadata needs no token. Rights come from the
 // organization-scoped rules of the policies reaching the key's bearer, directly or through a
-// group: IAMManager, OrganizationManager and (as the issue asks) AllProductsFullAccess give
-// everything; IAMReadOnly and OrganizationReadOnly every read; IAMApplication*, IAMGroup*,
+// group: IAMManager and OrganizationManager give everything (project-level sets such as
+// AllProductsFullAccess give no IAM right); IAMReadOnly and OrganizationReadOnly every read; IAMApplication*, IAMGroup*,
 // IAMPolicy*, IAMUser*, Project* their resource. A refusal is the recorded 403 with details
 // [{"action":"read"|"write","resource":…}] ("write" is the emulator's word for non-GET).
 //
