@@ -122,7 +122,13 @@ func runApply(ctx context.Context, env Env, args []string) int {
 		hintf(env, "if the deletions are intended, run again with --allow-mass-delete (or raise --max-deletes)")
 		return ExitRefused
 	}
-	if saved == nil && !f.autoApprove {
+	if saved != nil || f.autoApprove {
+		// Unattended runs log what they are about to do before doing it.
+		if err := render(env, p, "text", f.plan.noColor); err != nil {
+			errorf(env, "render the plan: %v", err)
+			return ExitError
+		}
+	} else {
 		if !env.IsTTY {
 			errorf(env, "apply needs confirmation, and there is no terminal to ask on")
 			hintf(env, "review 'iamsync plan' and pass --auto-approve, or apply a saved plan: 'iamsync plan --out plan.json' then 'iamsync apply plan.json'")
