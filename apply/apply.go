@@ -26,6 +26,7 @@ type Writer interface {
 	CreateGroup(ctx context.Context, name, description string, tags []string) (string, error)
 	UpdateGroup(ctx context.Context, id, description string, tags []string) error
 	SetGroupMembers(ctx context.Context, id string, userIDs, applicationIDs []string) error
+	RemoveGroupMember(ctx context.Context, id, userID, applicationID string) error
 	DeleteGroup(ctx context.Context, id string) error
 	CreatePolicy(ctx context.Context, p *model.Policy, tags []string) (string, error)
 	UpdatePolicy(ctx context.Context, id string, p *model.Policy, tags []string) error
@@ -272,8 +273,19 @@ func (r *runner) group(ctx context.Context, a plan.Action) (string, error) {
 				return id, err
 			}
 		}
-		if a.Changed(plan.FieldMembers) {
+		if !a.Changed(plan.FieldMembers) {
+			return id, nil
+		}
+		if len(userIDs)+len(appIDs) > 0 {
 			return id, r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
+		}
+		// Emptying a group: what set-members answers to two empty lists was never recorded
+		// (BEHAVIOUR.md §5.4), so members leave one by one, as Terraform does.
+		c, _ := a.Change(plan.FieldMembers)
+		for _, m := range c.Removed {
+			if err := r.removeMember(ctx, id, m); err != nil {
+				return id, err
+			}
 		}
 		return id, nil
 	}
@@ -380,6 +392,24 @@ func (r *runner) settle(ctx context.Context, key model.Key, parent, id string) s
 		return id
 	}
 	return w.ID
+}
+
+// removeMember removes member ("application:NAME" or "user:EMAIL", as plan writes them) from
+// group id. A member the live reader could not name is written with its ID instead.
+func (r *runner) removeMember(ctx context.Context, id, member string) error {
+	kind, name, _ := strings.Cut(member, ":")
+	if kind == "user" {
+		uid, err := r.ids.user(name)
+		if err != nil {
+			uid = name
+		}
+		return r.w.RemoveGroupMember(ctx, id, uid, "")
+	}
+	aid, err := r.ids.id(model.Key{Kind: model.KindApplication, Name: name})
+	if err != nil {
+		aid = name
+	}
+	return r.w.RemoveGroupMember(ctx, id, "", aid)
 }
 
 // delete deletes an application, group or policy by ID.

@@ -233,3 +233,27 @@ func TestFailedPhaseStopsLaterPhases(t *testing.T) {
 	}
 	e.converged(t, desired())
 }
+
+// Emptying a group removes its members one by one: set-members with two empty lists was never
+// recorded against the real API.
+func TestEmptyingAGroupRemovesMembersOneByOne(t *testing.T) {
+	e := setup(t)
+	if res, _ := e.run(t, context.Background(), desired()); !res.OK() {
+		t.Fatal(res.Failed)
+	}
+	d := desired()
+	d.Groups[0].Members = model.Members{}
+	e.emu.ResetCounts()
+	res, _ := e.run(t, context.Background(), d)
+	if !res.OK() {
+		t.Fatal(res.Failed)
+	}
+	c := e.emu.Counts()
+	if got := c.ByRoute["POST /iam/v1alpha1/groups/{id}/remove-member"].Writes; got != 2 {
+		t.Errorf("remove-member calls = %d, want 2 (by route: %v)", got, c.ByRoute)
+	}
+	if got := c.ByRoute["PUT /iam/v1alpha1/groups/{id}/members"].Writes; got != 0 {
+		t.Errorf("set-members calls = %d, want 0", got)
+	}
+	e.converged(t, d)
+}

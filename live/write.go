@@ -65,6 +65,19 @@ func (c *Client) SetGroupMembers(ctx context.Context, id string, userIDs, applic
 	return err
 }
 
+// RemoveGroupMember removes one user or application from a group. A member already gone
+// answers 404 with an empty resource (BEHAVIOUR.md §5.4, trap 17): that is done, not an error.
+func (c *Client) RemoveGroupMember(ctx context.Context, groupID, userID, applicationID string) error {
+	req := &iam.RemoveGroupMemberRequest{GroupID: groupID}
+	if userID != "" {
+		req.UserID = &userID
+	} else {
+		req.ApplicationID = &applicationID
+	}
+	_, err := c.iam.RemoveGroupMember(req, scw.WithContext(ctx))
+	return ignoreNotFound(err)
+}
+
 // DeleteGroup deletes a group.
 func (c *Client) DeleteGroup(ctx context.Context, id string) error {
 	return ignoreNotFound(c.iam.DeleteGroup(&iam.DeleteGroupRequest{GroupID: id}, scw.WithContext(ctx)))
