@@ -62,12 +62,13 @@ const outputLogEnv = "IAMSYNC_TEST_OUTPUT_LOG"
 
 // noSecretInWork fails the script when an issued secret appears in any file under dir but a
 // secrets file, the output log included.
-func noSecretInWork(t testscript.T, emu *emulator.Server, dir string) {
+func noSecretInWork(fail func(string), emu *emulator.Server, dir string) {
 	issued := emu.IssuedSecrets()
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		// Secrets files, and the scw config file a script writes credentials into, hold
-		// secrets by design.
-		if err != nil || d.IsDir() || strings.Contains(d.Name(), ".secrets.") || strings.Contains(path, filepath.Join(".config", "scw")) {
+		// Secrets files, the scw config file a script writes credentials into, and the state
+		// of a --local emulator hold secrets by design.
+		if err != nil || d.IsDir() || strings.Contains(d.Name(), ".secrets.") || strings.Contains(path, filepath.Join(".config", "scw")) ||
+			strings.Contains(path, string(filepath.Separator)+".iamsync"+string(filepath.Separator)) {
 			return nil
 		}
 		data, err := os.ReadFile(path)
@@ -76,7 +77,7 @@ func noSecretInWork(t testscript.T, emu *emulator.Server, dir string) {
 		}
 		for _, s := range issued {
 			if strings.Contains(string(data), s) {
-				t.Fatal(fmt.Sprintf("an issued secret appears in %s", path))
+				fail(fmt.Sprintf("an issued secret appears in %s", path))
 			}
 		}
 		return nil
@@ -97,7 +98,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Defer(func() { emu.Close() })
-			env.Defer(func() { noSecretInWork(env.T(), emu, env.WorkDir) })
+			env.Defer(func() { noSecretInWork(func(msg string) { env.T().Fatal(msg) }, emu, env.WorkDir) })
 			env.Setenv(outputLogEnv, filepath.Join(env.WorkDir, ".iamsync-outputs.log"))
 			env.Values[emuKey] = emu
 			c := emu.Owner()
@@ -210,27 +211,15 @@ func apicallsCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func nosecretCmd(ts *testscript.TestScript, neg bool, args []string) {
-	issued := server(ts).IssuedSecrets()
-	check := func(where, text string) {
-		for _, s := range issued {
-			if strings.Contains(text, s) {
-				ts.Fatalf("an issued secret appears in %s", where)
+	emu := server(ts)
+	for _, s := range emu.IssuedSecrets() {
+		for _, out := range []string{"stdout", "stderr"} {
+			if strings.Contains(ts.ReadFile(out), s) {
+				ts.Fatalf("an issued secret appears in %s", out)
 			}
 		}
 	}
-	check("stdout", ts.ReadFile("stdout"))
-	check("stderr", ts.ReadFile("stderr"))
-	root := ts.Getenv("WORK")
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.Contains(d.Name(), ".secrets.") {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err == nil {
-			check(path, string(data))
-		}
-		return nil
-	})
+	noSecretInWork(func(msg string) { ts.Fatalf("%s", msg) }, emu, ts.Getenv("WORK"))
 }
 
 func filemodeCmd(ts *testscript.TestScript, neg bool, args []string) {
