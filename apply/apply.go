@@ -37,15 +37,7 @@ type Writer interface {
 	DeleteAPIKey(ctx context.Context, accessKey string) error
 	// Find lists live resources by exact name (API keys: every key of application ID parent),
 	// to settle a create whose outcome was unknown.
-	Find(ctx context.Context, kind model.Kind, name, parent string) ([]Found, error)
-}
-
-// Found is a live resource returned by Writer.Find.
-type Found struct {
-	ID          string
-	Tags        []string
-	Description string
-	CreatedAt   time.Time
+	Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error)
 }
 
 // SecretStore persists API-key credentials (secrets.File in production).
@@ -337,7 +329,7 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		if ferr != nil {
 			return "", fmt.Errorf("%w; looking it up failed too (%v): run iamsync again, it will find the resource if it was made", err, ferr)
 		}
-		owned := func(f Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
+		owned := func(f model.Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
 		if w, ok := winner(found, owned); ok {
 			// Ours may be any of them (another apply may have made one too): the earliest
 			// stays, as in settle, and the later ones go.
@@ -360,8 +352,8 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 // (RELIABILITY.md, "Concurrency".)
 
 // winner returns the earliest of found that wants says is a candidate.
-func winner(found []Found, wants func(Found) bool) (Found, bool) {
-	var best Found
+func winner(found []model.Found, wants func(model.Found) bool) (model.Found, bool) {
+	var best model.Found
 	ok := false
 	for _, f := range found {
 		if !wants(f) {
@@ -381,7 +373,7 @@ func (r *runner) settle(ctx context.Context, key model.Key, parent, id string) s
 	if err != nil {
 		return id
 	}
-	w, ok := winner(found, func(f Found) bool {
+	w, ok := winner(found, func(f model.Found) bool {
 		owner, _ := model.SplitOwnerTag(f.Tags)
 		return owner == r.opts.Stack || f.ID == id
 	})
@@ -503,7 +495,7 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	}
 	// A concurrent apply elsewhere may have made this key too (see settle): the earliest stays.
 	if found, ferr := r.w.Find(ctx, model.KindAPIKey, k.Name, appID); ferr == nil {
-		w, ok := winner(found, func(f Found) bool { return f.ID != a.ID && f.Description == desc })
+		w, ok := winner(found, func(f model.Found) bool { return f.ID != a.ID && f.Description == desc })
 		if ok && w.ID != accessKey && r.w.DeleteAPIKey(ctx, accessKey) == nil {
 			// Its secret is in the secrets file of the apply that made it.
 			return w.ID, "", nil

@@ -43,18 +43,6 @@ func setup(t *testing.T) *env {
 	return &env{emu: emu, client: client, secrets: secrets.Open(filepath.Join(t.TempDir(), "s.env"))}
 }
 
-// writer adapts live.Client to apply.Writer, as cmd does.
-type writer struct{ *live.Client }
-
-func (w writer) Find(ctx context.Context, kind model.Kind, name, parent string) ([]apply.Found, error) {
-	found, err := w.Client.Find(ctx, kind, name, parent)
-	out := make([]apply.Found, len(found))
-	for i, f := range found {
-		out[i] = apply.Found(f)
-	}
-	return out, err
-}
-
 func desired() *model.Org {
 	return &model.Org{
 		Stack:        "s",
@@ -77,7 +65,7 @@ func (e *env) run(t *testing.T, ctx context.Context, d *model.Org) (*apply.Resul
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := apply.Apply(ctx, writer{e.client}, p, apply.Options{Stack: d.Stack, Live: l, Secrets: e.secrets, IsAmbiguous: live.IsAmbiguous})
+	res := apply.Apply(ctx, e.client, p, apply.Options{Stack: d.Stack, Live: l, Secrets: e.secrets, IsAmbiguous: live.IsAmbiguous})
 	return res, p
 }
 

@@ -79,7 +79,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if s == nil {
 		return code
 	}
-	n, pending, err := recoverLostKeys(ctx, env, writer{s.conn.client}, secretsPath)
+	n, pending, err := recoverLostKeys(ctx, env, s.conn.client, secretsPath)
 	if err != nil {
 		s.close()
 		errorf(env, "%v", err)
@@ -148,7 +148,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	warnIfTracked(env, secretsPath)
 	journal := secrets.JournalFor(secretsPath)
 	before := s.conn.client.Stats()
-	res := apply.Apply(ctx, journalingWriter{writer{s.conn.client}, journal, s.live, f.plan.keepOld}, p, apply.Options{
+	res := apply.Apply(ctx, journalingWriter{s.conn.client, journal, s.live, f.plan.keepOld}, p, apply.Options{
 		Stack:       p.Stack,
 		Live:        s.live,
 		Secrets:     secrets.Open(secretsPath),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/iamsync/iamsync/apply"
+	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/plan"
 	"github.com/iamsync/iamsync/secrets"
@@ -19,7 +20,7 @@ import (
 
 // journalingWriter announces every key creation in the journal before making it.
 type journalingWriter struct {
-	writer
+	*live.Client
 	journal *secrets.Journal
 	live    *model.Org
 	keepOld time.Duration
@@ -31,7 +32,7 @@ func (w journalingWriter) CreateAPIKey(ctx context.Context, applicationID, descr
 		// Without the announcement a crash could lose the secret unnoticed: do not create.
 		return "", secrets.Value{}, fmt.Errorf("announce the key creation in %s: %w", w.journal.Path, err)
 	}
-	return w.writer.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
+	return w.Client.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
 }
 
 // liveKeysOf lists the access keys application id had when the organization was read: they
@@ -59,7 +60,7 @@ func liveKeysOf(o *model.Org, id string) []string {
 // file. It returns how many it deleted, and pending when a journal remains unchecked because
 // the secrets file cannot be read (the run goes on: its own key creations will fail on the
 // same file, and the journal stays for the next run). On an error nothing is planned.
-func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string) (deleted int, pending bool, err error) {
+func recoverLostKeys(ctx context.Context, env Env, w *live.Client, secretsPath string) (deleted int, pending bool, err error) {
 	j := secrets.JournalFor(secretsPath)
 	intents, err := j.Read()
 	if err != nil || len(intents) == 0 {
@@ -71,7 +72,7 @@ func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string)
 		return 0, true, nil
 	}
 	for _, in := range intents {
-		found, err := w.Client.Find(ctx, model.KindAPIKey, "", in.ApplicationID)
+		found, err := w.Find(ctx, model.KindAPIKey, "", in.ApplicationID)
 		if err != nil {
 			return deleted, false, fmt.Errorf("look for keys a previous run may have lost: %w", err)
 		}
@@ -87,7 +88,7 @@ func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string)
 				continue
 			}
 			if !contains(in.Exclude, f.ID) {
-				if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
+				if err := w.DeleteAPIKey(ctx, f.ID); err != nil {
 					return deleted, false, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
 				}
 				deleted++
@@ -101,12 +102,12 @@ func recoverLostKeys(ctx context.Context, env Env, w writer, secretsPath string)
 			if in.KeepOld > 0 {
 				km, _ := model.ParseKeyMarker(in.Description)
 				until := in.At.Add(in.KeepOld)
-				if err := w.Client.UpdateAPIKey(ctx, f.ID, model.RetiredKeyDescription(km.Desc, km.Stack, km.Name, until), ""); err != nil {
+				if err := w.UpdateAPIKey(ctx, f.ID, model.RetiredKeyDescription(km.Desc, km.Stack, km.Name, until), ""); err != nil {
 					return deleted, false, fmt.Errorf("API key %s was being replaced by a run that died, and marking it retired failed (%v): delete it with 'scw iam api-key delete %s' once nothing uses it", f.ID, err, f.ID)
 				}
 				warnf(env, "API key %s was being replaced by a run that died: marked retired until %s, as that run would have", f.ID, until.Format(time.RFC3339))
 			} else {
-				if err := w.Client.DeleteAPIKey(ctx, f.ID); err != nil {
+				if err := w.DeleteAPIKey(ctx, f.ID); err != nil {
 					return deleted, false, fmt.Errorf("API key %s was being replaced by a run that died, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
 				}
 				warnf(env, "deleted API key %s: a previous run replaced it (the new key's secret is stored) but died before deleting it", f.ID)

@@ -11,7 +11,6 @@ import (
 	"github.com/scaleway/scaleway-sdk-go/scw"
 	"github.com/spf13/pflag"
 
-	"github.com/iamsync/iamsync/apply"
 	"github.com/iamsync/iamsync/emulator"
 	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
@@ -143,16 +142,4 @@ func readLive(ctx context.Context, client *live.Client, desired *model.Org) (*mo
 		names[p.Name] = true
 	}
 	return client.Read(ctx, live.ReadOptions{RulesFor: live.PolicyFilter(desired.Stack, names)})
-}
-
-// writer adapts live.Client to apply.Writer.
-type writer struct{ *live.Client }
-
-func (w writer) Find(ctx context.Context, kind model.Kind, name, parent string) ([]apply.Found, error) {
-	found, err := w.Client.Find(ctx, kind, name, parent)
-	out := make([]apply.Found, len(found))
-	for i, f := range found {
-		out[i] = apply.Found(f)
-	}
-	return out, err
 }

@@ -164,7 +164,7 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Errorf("adoptions = %d, want 26", counts[plan.Adopt])
 	}
 
-	res := apply.Apply(ctx, adapter{client}, p, apply.Options{Stack: "adopted", Live: before, Secrets: secrets.Open(filepath.Join(dir, "s.env"))})
+	res := apply.Apply(ctx, client, p, apply.Options{Stack: "adopted", Live: before, Secrets: secrets.Open(filepath.Join(dir, "s.env"))})
 	if !res.OK() {
 		t.Fatalf("apply: %+v", res.Failed)
 	}
@@ -240,16 +240,4 @@ func stripComments(s string) string {
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
-}
-
-// adapter turns live.Client into apply.Writer, as cmd does.
-type adapter struct{ *live.Client }
-
-func (w adapter) Find(ctx context.Context, kind model.Kind, name, parent string) ([]apply.Found, error) {
-	found, err := w.Client.Find(ctx, kind, name, parent)
-	out := make([]apply.Found, len(found))
-	for i, f := range found {
-		out[i] = apply.Found(f)
-	}
-	return out, err
 }

@@ -189,19 +189,11 @@ func (c *Client) DeleteAPIKey(ctx context.Context, accessKey string) error {
 	return ignoreNotFound(c.iam.DeleteAPIKey(&iam.DeleteAPIKeyRequest{AccessKey: accessKey}, scw.WithContext(ctx)))
 }
 
-// Found is a live resource found by name after a create whose outcome was unknown.
-type Found struct {
-	ID          string
-	Tags        []string
-	Description string
-	CreatedAt   time.Time
-}
-
 // Find lists the live resources of kind named name (for API keys: the keys of application
 // parent, whatever their description). Lists are filtered client-side by exact name because
 // whether the API's name filters match exactly is unknown (BEHAVIOUR.md §3).
-func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string) ([]Found, error) {
-	var out []Found
+func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error) {
+	var out []model.Found
 	size := uint32(maxPageSize)
 	opt := []scw.RequestOption{scw.WithContext(ctx), scw.WithAllPages()}
 	switch kind {
@@ -212,7 +204,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 		for _, a := range r.Applications {
 			if a.Name == name {
-				out = append(out, Found{ID: a.ID, Tags: a.Tags, Description: a.Description, CreatedAt: deref(a.CreatedAt)})
+				out = append(out, model.Found{ID: a.ID, Tags: a.Tags, Description: a.Description, CreatedAt: deref(a.CreatedAt)})
 			}
 		}
 	case model.KindGroup:
@@ -222,7 +214,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 		for _, g := range r.Groups {
 			if g.Name == name {
-				out = append(out, Found{ID: g.ID, Tags: g.Tags, Description: g.Description, CreatedAt: deref(g.CreatedAt)})
+				out = append(out, model.Found{ID: g.ID, Tags: g.Tags, Description: g.Description, CreatedAt: deref(g.CreatedAt)})
 			}
 		}
 	case model.KindPolicy:
@@ -232,7 +224,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 		for _, p := range r.Policies {
 			if p.Name == name {
-				out = append(out, Found{ID: p.ID, Tags: p.Tags, Description: p.Description, CreatedAt: deref(p.CreatedAt)})
+				out = append(out, model.Found{ID: p.ID, Tags: p.Tags, Description: p.Description, CreatedAt: deref(p.CreatedAt)})
 			}
 		}
 	case model.KindAPIKey:
@@ -242,7 +234,7 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 			return nil, err
 		}
 		for _, k := range r.APIKeys {
-			out = append(out, Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
+			out = append(out, model.Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
 		}
 	default:
 		return nil, fmt.Errorf("find: unknown kind %q", kind)

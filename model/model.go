@@ -252,3 +252,12 @@ type User struct {
 	ID    string `json:"id"`
 	Email string `json:"email"`
 }
+
+// Found is a live resource looked up by name (for API keys: by application) after a create
+// whose outcome was unknown; live returns it and apply settles on it.
+type Found struct {
+	ID          string
+	Tags        []string
+	Description string
+	CreatedAt   time.Time
+}

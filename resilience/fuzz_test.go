@@ -112,18 +112,6 @@ func genOrg(data []byte) string {
 	return b.String()
 }
 
-// fuzzWriter adapts live.Client to apply.Writer (as cmd's writer does).
-type fuzzWriter struct{ *live.Client }
-
-func (w fuzzWriter) Find(ctx context.Context, kind model.Kind, name, parent string) ([]apply.Found, error) {
-	found, err := w.Client.Find(ctx, kind, name, parent)
-	out := make([]apply.Found, len(found))
-	for i, f := range found {
-		out[i] = apply.Found(f)
-	}
-	return out, err
-}
-
 // FuzzApplyConverges: for two generated organizations A and B, applying diff(live, A) to a
 // new emulator and then diff(live, B) reaches each: the plan after each apply is empty, and
 // every declared key's secret is stored. In-process (library level) for speed.
@@ -181,7 +169,7 @@ func FuzzApplyConverges(f *testing.F) {
 			if len(p.Conflicts) > 0 {
 				t.Fatalf("step %d: conflicts %v\n%s", step, p.Conflicts, text)
 			}
-			res := apply.Apply(ctx, fuzzWriter{client}, p, apply.Options{Stack: p.Stack, Live: l, Secrets: store,
+			res := apply.Apply(ctx, client, p, apply.Options{Stack: p.Stack, Live: l, Secrets: store,
 				IsAmbiguous: live.IsAmbiguous, Now: func() time.Time { return now }})
 			if !res.OK() {
 				t.Fatalf("step %d: apply: %v\n%s", step, res.Failed, text)
