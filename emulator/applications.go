@@ -163,25 +163,31 @@ func listApplications(s *Server, c *call) (int, any, *apiError) {
 	}{out, len(items)}, nil
 }
 
-type createApplicationReq struct {
+// createReq holds the fields applications, groups and policies share in a create body.
+type createReq struct {
 	Name           string   `json:"name"`
 	OrganizationID string   `json:"organization_id"`
 	Description    string   `json:"description"`
 	Tags           []string `json:"tags"`
 }
 
+// checkCreate validates them, organization first as the API reports it.
+func (s *Server) checkCreate(r createReq, resource string) *apiError {
+	if r.OrganizationID == "" {
+		return errInvalid("organization_id", "required", "value is required")
+	}
+	if e := s.checkOrg(r.OrganizationID, resource); e != nil {
+		return e
+	}
+	return firstErr(checkName("name", r.Name), checkDescription(r.Description), checkTags(r.Tags))
+}
+
 func createApplication(s *Server, c *call) (int, any, *apiError) {
-	var req createApplicationReq
+	var req struct{ createReq }
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
-	if req.OrganizationID == "" {
-		return 0, nil, errInvalid("organization_id", "required", "value is required")
-	}
-	if e := s.checkOrg(req.OrganizationID, "application"); e != nil {
-		return 0, nil, e
-	}
-	if e := firstErr(checkName("name", req.Name), checkDescription(req.Description), checkTags(req.Tags)); e != nil {
+	if e := s.checkCreate(req.createReq, "application"); e != nil {
 		return 0, nil, e
 	}
 	a := s.newApplication(req.Name, req.Description, req.Tags, c.now)

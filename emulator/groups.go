@@ -95,17 +95,11 @@ func anyIn(want, have []string) bool {
 }
 
 func createGroup(s *Server, c *call) (int, any, *apiError) {
-	var req createApplicationReq // same fields: organization_id, name, description, tags
+	var req struct{ createReq }
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
-	if req.OrganizationID == "" {
-		return 0, nil, errInvalid("organization_id", "required", "value is required")
-	}
-	if e := s.checkOrg(req.OrganizationID, "group"); e != nil {
-		return 0, nil, e
-	}
-	if e := firstErr(checkName("name", req.Name), checkDescription(req.Description), checkTags(req.Tags)); e != nil {
+	if e := s.checkCreate(req.createReq, "group"); e != nil {
 		return 0, nil, e
 	}
 	g := s.newGroup(req.Name, req.Description, req.Tags, c.now)

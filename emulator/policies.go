@@ -231,11 +231,8 @@ func (s *Server) principal(pr principalReq) (user, grp, app string, given bool, 
 }
 
 type createPolicyReq struct {
-	Name           string     `json:"name"`
-	Description    string     `json:"description"`
-	OrganizationID string     `json:"organization_id"`
-	Rules          []ruleSpec `json:"rules"`
-	Tags           []string   `json:"tags"`
+	createReq
+	Rules []ruleSpec `json:"rules"`
 	principalReq
 }
 
@@ -244,13 +241,7 @@ func createPolicy(s *Server, c *call) (int, any, *apiError) {
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
-	if req.OrganizationID == "" {
-		return 0, nil, errInvalid("organization_id", "required", "value is required")
-	}
-	if e := s.checkOrg(req.OrganizationID, "policy"); e != nil {
-		return 0, nil, e
-	}
-	if e := firstErr(checkName("name", req.Name), checkDescription(req.Description), checkTags(req.Tags)); e != nil {
+	if e := s.checkCreate(req.createReq, "policy"); e != nil {
 		return 0, nil, e
 	}
 	user, grp, app, given, e := s.principal(req.principalReq)
