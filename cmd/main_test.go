@@ -390,5 +390,3 @@ func findID(ts *testscript.TestScript, api *iam.API, org, kind, name string) str
 	ts.Fatalf("no %s named %s", kind, name)
 	return ""
 }
-
-var _ = fmt.Sprint

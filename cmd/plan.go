@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -215,5 +214,3 @@ func parseFlags(env Env, fs *pflag.FlagSet, args []string, check func() error) (
 	}
 	return fs.Args(), -1
 }
-
-var _ = os.Stdout

@@ -250,5 +250,3 @@ func IsAmbiguous(err error) bool {
 	var a *AmbiguousError
 	return errors.As(err, &a)
 }
-
-var _ = context.Background
