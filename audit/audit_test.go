@@ -26,7 +26,10 @@ const header = "version: 1\nstack: s\n"
 // load reads a manifest through the production loader, so positions are real.
 func load(t *testing.T, body string) *model.Org {
 	t.Helper()
-	org, ds := schema.LoadBytes("iam.yaml", []byte(header+body))
+	// The loader judges expires_at against the test's clock, not the machine's: a fixed
+	// expiry that is soon at `now` would otherwise stop loading once that day has passed.
+	l := schema.Loader{Now: now}
+	org, ds := l.LoadFiles([]schema.File{{Name: "iam.yaml", Data: []byte(header + body)}})
 	if ds.HasErrors() {
 		t.Fatalf("manifest does not load:\n%v", ds)
 	}
