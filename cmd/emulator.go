@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ type emulatorFlags struct {
 	users            string        // comma-separated member emails to seed
 	managedObjects   bool          // seed a provider-managed VPN application and policy
 	printCredentials bool          // print the owner secret again for an existing state
+	quotas           []string      // NAME=N limits to enforce, or "default" for the documented ones
 }
 
 var faultKinds = []string{"429", "500", "503", "409", "drop", "lost-response", "latency"}
@@ -39,6 +42,36 @@ func (f *emulatorFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.users, "users", "", "comma-separated emails of member users to seed (new state only)")
 	fs.BoolVar(&f.managedObjects, "managed-objects", false, "seed a provider-managed VPN Gateway application and policy (new state only)")
 	fs.BoolVar(&f.printCredentials, "print-credentials", false, "print the owner secret key even when the state already existed")
+	fs.StringArrayVar(&f.quotas, "quota", nil, "enforce a quota, `NAME=N` ("+strings.Join(emulator.QuotaNames(), ", ")+"), or 'default' for the documented limits; repeatable (default: all unlimited)")
+}
+
+// quotaLimits turns the --quota values into emulator limits.
+func (f *emulatorFlags) quotaLimits() (map[string]int64, error) {
+	if len(f.quotas) == 0 {
+		return nil, nil
+	}
+	out := map[string]int64{}
+	for _, q := range f.quotas {
+		if q == "default" {
+			for name, n := range emulator.DefaultQuotas() {
+				out[name] = n
+			}
+			continue
+		}
+		name, val, ok := strings.Cut(q, "=")
+		n, err := strconv.ParseInt(val, 10, 64)
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("--quota %q: want NAME=N with N a whole number ≥ 0, or 'default'", q)
+		}
+		if !slices.Contains(emulator.QuotaNames(), name) {
+			if s := suggest(name, emulator.QuotaNames()); s != "" {
+				return nil, fmt.Errorf("unknown quota %q in --quota (did you mean %q?)", name, s)
+			}
+			return nil, fmt.Errorf("unknown quota %q in --quota; known: %s", name, strings.Join(emulator.QuotaNames(), ", "))
+		}
+		out[name] = n
+	}
+	return out, nil
 }
 
 func (f *emulatorFlags) check() error {
@@ -63,7 +96,8 @@ func (f *emulatorFlags) check() error {
 	if f.faultRate > 0 && f.faultKinds == "" && f.latency > 0 {
 		return fmt.Errorf("--fault-rate with --latency needs --fault-kinds (latency alone delays every request)")
 	}
-	return nil
+	_, err := f.quotaLimits()
+	return err
 }
 
 func splitList(s string) []string {
@@ -89,6 +123,7 @@ Example:
   iamsync emulator --state org.json --users alice@example.com > emulator.env &
   sleep 1; . ./emulator.env; scw iam application list
   iamsync emulator --listen 127.0.0.1:8080 --fault-rate 0.1 --fault-kinds 429,503,lost-response
+  iamsync emulator --quota default --quota groups=5
 
 Flags:
 `
@@ -108,8 +143,9 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 	if state != "" && env.Dir != "" && !filepath.IsAbs(state) {
 		state = filepath.Join(env.Dir, state)
 	}
+	quotas, _ := f.quotaLimits() // checked by f.check
 	srv, err := emulator.New(emulator.Options{
-		Seed: f.seed, StatePath: state, ManagedObjects: f.managedObjects, Users: splitList(f.users),
+		Seed: f.seed, StatePath: state, ManagedObjects: f.managedObjects, Users: splitList(f.users), Quotas: quotas,
 	})
 	if err != nil {
 		errorf(env, "%v", err)

@@ -82,3 +82,38 @@ func TestEmulatorCommand(t *testing.T) {
 		t.Fatalf("after a restart: %v apps, err %v", apps, err)
 	}
 }
+
+func TestEmulatorQuotaFlag(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    map[string]int64
+		wantErr string
+	}{
+		{nil, nil, ""},
+		{[]string{"groups=5"}, map[string]int64{"groups": 5}, ""},
+		{[]string{"default", "groups=5"}, map[string]int64{"api_keys": 100, "applications": 100, "groups": 5, "policies": 50, "users": 50}, ""},
+		{[]string{"grops=2"}, nil, `did you mean "groups"`},
+		{[]string{"rockets=2"}, nil, "known: api_keys"},
+		{[]string{"groups=-1"}, nil, "whole number"},
+		{[]string{"groups"}, nil, "NAME=N"},
+	}
+	for _, tc := range tests {
+		f := emulatorFlags{quotas: tc.args}
+		got, err := f.quotaLimits()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("--quota %v: error %v, want one containing %q", tc.args, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tc.want) {
+			t.Errorf("--quota %v: %v %v, want %v", tc.args, got, err, tc.want)
+			continue
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("--quota %v: %s = %d, want %d", tc.args, k, got[k], v)
+			}
+		}
+	}
+}

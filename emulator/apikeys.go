@@ -48,7 +48,7 @@ func apiKeyOut(k *apiKey, withSecret bool) apiKeyJSON {
 		out.SecretKey = &sk
 	}
 	if k.ExpiresAt != nil {
-		// The client's precision, trailing zeros dropped, in UTC (api-key-expires #2).
+		// Microseconds at most (parseExpiry), trailing zeros dropped, in UTC (api-key-expires #2).
 		e := k.ExpiresAt.UTC().Format(time.RFC3339Nano)
 		out.ExpiresAt = &e
 	}
@@ -126,16 +126,17 @@ type createAPIKeyReq struct {
 	Description      string  `json:"description"`
 }
 
-// parseExpiry accepts RFC 3339 in any zone; a past instant is refused (not recorded).
+// parseExpiry accepts RFC 3339 in any zone and keeps microseconds: the API truncates finer
+// digits (a held-out recording; issue 10). A past instant is refused (not recorded).
 func parseExpiry(v string, now time.Time) (*time.Time, *apiError) {
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
 		return nil, errInvalid("expires_at", "format", "value must be an RFC 3339 timestamp")
 	}
+	t = t.UTC().Truncate(time.Microsecond)
 	if !t.After(now) {
 		return nil, errInvalid("expires_at", "constraint", "value must be in the future")
 	}
-	t = t.UTC()
 	return &t, nil
 }
 
@@ -163,6 +164,9 @@ func createAPIKey(s *Server, c *call) (int, any, *apiError) {
 		return 0, nil, e
 	}
 	if e := checkDescription(req.Description); e != nil {
+		return 0, nil, e
+	}
+	if e := s.checkQuota("api_keys"); e != nil {
 		return 0, nil, e
 	}
 	k := &apiKey{Description: req.Description, CreatedAt: c.now, UpdatedAt: c.now, ApplicationID: strings.ToLower(app), UserID: strings.ToLower(user)}

@@ -74,7 +74,15 @@ func checkDescription(d string) *apiError {
 	return nil
 }
 
+// maxTags is the SDK's "maximum of 10 tags" (iam_sdk.go:1935, 1950, 1977 on creates; 3255,
+// 3270, 3324, 3381 on updates of applications, groups, policies and users; the user create
+// at 2039 states no limit, the emulator applies the same).
+const maxTags = 10
+
 func checkTags(tags []string) *apiError {
+	if len(tags) > maxTags {
+		return errInvalid("tags", "constraint", fmt.Sprintf("at most %d tags are allowed, got %d", maxTags, len(tags)))
+	}
 	for i, t := range tags {
 		if t == "" || len(t) > 128 {
 			return errInvalid(fmt.Sprintf("tags[%d]", i), "constraint", "tag length must be between 1 and 128")
@@ -188,6 +196,9 @@ func createApplication(s *Server, c *call) (int, any, *apiError) {
 		return 0, nil, e
 	}
 	if e := s.checkCreate(req.createReq, "application"); e != nil {
+		return 0, nil, e
+	}
+	if e := s.checkQuota("applications"); e != nil {
 		return 0, nil, e
 	}
 	a := s.newApplication(req.Name, req.Description, req.Tags, c.now)

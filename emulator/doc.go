@@ -53,6 +53,35 @@
 //   - Names must be 1–64 characters and descriptions ≤ 200 (documented limits); IAM names are
 //     not unique, project names neither (§5.6).
 //   - API key expires_at in the past: 400; PATCH accepts expires_at (SDK v1.39 sends it).
+//     expires_at is kept to the microsecond, finer digits truncated (a held-out recording,
+//     issue 10; BEHAVIOUR.md §4 still says "the client's precision").
+//
+// # Limits
+//
+//   - At most 10 tags on an application, group, policy or user, on create and PATCH
+//     (iam_sdk.go:1935, 1950, 1977, 3255, 3270, 3324, 3381): above, 400 invalid_arguments
+//     with argument "tags", reason "constraint" (§6 layout).
+//   - Group names are unique in the organization (iam_sdk.go:1944, 3264 "MUST be unique
+//     inside an Organization"), compared exactly. A duplicate create or rename is 409
+//     already_exists {help_message, message, resource:"group", resource_id: the holder}, the
+//     layout §6 recorded for another product; 409 for a name clash is also what
+//     gkrost/scaleway-ops-mcp-server#5 reports seeing. scaleway-sdk-go has no type for it
+//     (a *scw.ResponseError).
+//   - Quotas: GET /quota and /quota/{name} in the SDK's Quotum shape (iam_sdk.go:1574,
+//     QuotumLimit 1096): locality_type "global", one limits entry {global:true, limit|unlimited}
+//     and the deprecated top-level limit|unlimited. Names api_keys, applications, groups,
+//     policies, users are the emulator's (no public source names the IAM quota). Only the
+//     quotas in Options.Quotas are enforced and reported with a limit; the others, and all
+//     of them by default, are unlimited, so benchmarks creating thousands of objects are
+//     never refused. DefaultQuotas holds the documented values: 100 applications, 50 groups,
+//     50 policies, 50 users (Scaleway IAM FAQ) and 100 API keys (the IAM FAQ, newer than the
+//     Organization quotas page that says 50, scaleway/docs-content#6868). Owner user, owner
+//     application and owner key count. Going over is 403 quotas_exceeded {details:
+//     [{current, organization_id, quota, resource}], message, type}: the status and detail
+//     layout of scaleway-sdk-js's error tests and of a public report of a createServer 403
+//     quotas_exceeded; scaleway-sdk-go decodes it as *scw.QuotasExceededError
+//     (scw/errors.go:134, 335). Unknown quotum: 404 resource "quotum". Test helpers
+//     (NewCredentials, SeedBulk, AddUser) ignore quotas.
 //   - The default project cannot be deleted, nor a project named in a rule (400).
 //   - An unknown path is 404 not_found; a known path with a wrong method 405; a malformed
 //     body or a field of the wrong type 400 invalid_arguments. Never a 500 unless injected

@@ -114,3 +114,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e.body) }
+
+type alreadyExistsBody struct {
+	HelpMessage string `json:"help_message"`
+	Message     string `json:"message"`
+	Resource    string `json:"resource"`
+	ResourceID  string `json:"resource_id"`
+	Type        string `json:"type"`
+}
+
+// errAlreadyExists is 409 already_exists in the layout recorded for another product
+// (BEHAVIOUR.md §6, mnq sqs-already-activated); IAM never recorded one.
+func errAlreadyExists(resource, id, help string) *apiError {
+	return &apiError{http.StatusConflict, alreadyExistsBody{help, "resource already exists", resource, id, "already_exists"}}
+}
+
+type quotaDetail struct {
+	Current        int    `json:"current"`
+	OrganizationID string `json:"organization_id"`
+	Quota          int64  `json:"quota"`
+	Resource       string `json:"resource"`
+}
+
+type quotasExceededBody struct {
+	Details []quotaDetail `json:"details"`
+	Message string        `json:"message"`
+	Type    string        `json:"type"`
+}
+
+// errQuota is 403 quotas_exceeded: the details layout of scaleway-sdk-js's error tests
+// (current, quota, resource, organization_id), which scaleway-sdk-go decodes into
+// *scw.QuotasExceededError (scw/errors.go:134, 335).
+func errQuota(resource, orgID string, quota int64, current int) *apiError {
+	return &apiError{http.StatusForbidden, quotasExceededBody{
+		Details: []quotaDetail{{Current: current, OrganizationID: orgID, Quota: quota, Resource: resource}},
+		Message: "quota(s) exceeded for this resource", Type: "quotas_exceeded",
+	}}
+}

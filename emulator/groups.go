@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -102,8 +103,27 @@ func createGroup(s *Server, c *call) (int, any, *apiError) {
 	if e := s.checkCreate(req.createReq, "group"); e != nil {
 		return 0, nil, e
 	}
+	if e := s.checkGroupName(req.Name, ""); e != nil {
+		return 0, nil, e
+	}
+	if e := s.checkQuota("groups"); e != nil {
+		return 0, nil, e
+	}
 	g := s.newGroup(req.Name, req.Description, req.Tags, c.now)
 	return http.StatusOK, s.groupOut(g), nil
+}
+
+// checkGroupName refuses a name another group of the organization holds: the SDK says group
+// names "MUST be unique inside an Organization" (iam_sdk.go:1944, 3264). The answer is the
+// emulator's choice: 409 already_exists naming the holder (BEHAVIOUR.md §6 layout); the
+// comparison is exact (case-sensitive), the weakest reading of "unique".
+func (s *Server) checkGroupName(name, self string) *apiError {
+	for _, g := range s.st.Groups {
+		if g.Name == name && g.ID != self {
+			return errAlreadyExists("group", g.ID, fmt.Sprintf("a group named %q already exists in this organization; pick another name or update that group", name))
+		}
+	}
+	return nil
 }
 
 func (s *Server) newGroup(name, desc string, tags []string, now time.Time) *group {
@@ -144,6 +164,11 @@ func updateGroup(s *Server, c *call) (int, any, *apiError) {
 	}
 	if e := req.check(); e != nil {
 		return 0, nil, e
+	}
+	if req.Name != nil {
+		if e := s.checkGroupName(*req.Name, g.ID); e != nil {
+			return 0, nil, e
+		}
 	}
 	req.apply(&g.Name, &g.Description, &g.Tags)
 	g.UpdatedAt = c.now // moves for PATCH group (group-basic #6)

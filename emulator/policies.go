@@ -255,6 +255,9 @@ func createPolicy(s *Server, c *call) (int, any, *apiError) {
 	if e != nil {
 		return 0, nil, e
 	}
+	if e := s.checkQuota("policies"); e != nil {
+		return 0, nil, e
+	}
 	p := s.newPolicy(req.Name, req.Description, req.Tags, c.now)
 	p.UserID, p.GroupID, p.ApplicationID, p.Rules = user, grp, app, rules
 	return http.StatusOK, s.policyOut(p, true), nil
@@ -394,6 +397,9 @@ func deletePolicy(s *Server, c *call) (int, any, *apiError) {
 func clonePolicy(s *Server, c *call) (int, any, *apiError) {
 	p, e := s.lookupPolicy(c)
 	if e != nil {
+		return 0, nil, e
+	}
+	if e := s.checkQuota("policies"); e != nil {
 		return 0, nil, e
 	}
 	name := []rune(p.Name + " (copy)")

@@ -30,6 +30,10 @@ type Options struct {
 	Users []string
 	// Now is the clock (nil = time.Now).
 	Now func() time.Time
+	// Quotas are the limits enforced on creates, by quotum name (QuotaNames); a name left
+	// out is unlimited, and so is everything when Quotas is nil. DefaultQuotas has the
+	// documented values. Test helpers (NewCredentials, SeedBulk, AddUser) ignore quotas.
+	Quotas map[string]int64
 }
 
 // Credentials are what an SDK client needs to talk to the emulator.
@@ -82,6 +86,9 @@ func New(opts Options) (*Server, error) {
 		s.now = time.Now
 	}
 	s.counts.ByRoute = map[string]RouteCount{}
+	if err := checkQuotaNames(opts.Quotas); err != nil {
+		return nil, err
+	}
 	if opts.StatePath != "" {
 		st, err := loadState(opts.StatePath)
 		if err != nil {
@@ -318,6 +325,8 @@ var routes = []routeDef{
 	{"DELETE", "/iam/v1alpha1/api-keys/{id}", deleteAPIKey, "api_key"},
 	{"GET", "/iam/v1alpha1/users", listUsers, "user"},
 	{"GET", "/iam/v1alpha1/users/{id}", getUser, "user"},
+	{"GET", "/iam/v1alpha1/quota", listQuota, "quota"},
+	{"GET", "/iam/v1alpha1/quota/{id}", getQuotum, "quota"},
 	{"GET", "/account/v3/projects", listProjects, "project"},
 	{"POST", "/account/v3/projects", createProject, "project"},
 	{"GET", "/account/v3/projects/{id}", getProject, "project"},
