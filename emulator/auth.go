@@ -81,6 +81,11 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*bearer, *apiErro
 		b.owner = true
 		return b, nil
 	}
+	if u := s.st.Users[key.UserID]; u != nil && u.Locked {
+		// "A locked member cannot log in or use API keys" (iam_sdk.go:3887); the docs say its
+		// keys "lose their permissions": the key still authenticates and every call is 403.
+		return b, nil
+	}
 	for _, p := range s.st.Policies {
 		if !s.policyReaches(p, key) {
 			continue

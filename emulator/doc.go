@@ -89,7 +89,39 @@
 //   - GET /permission-sets serves permission-sets.tsv with empty descriptions.
 //   - creation_ip is the caller's address (127.0.0.1 in tests).
 //   - Seeded users: username = email, empty names and phone, locale en_US, status
-//     activated, last_login_at null, mfa false.
+//     activated, last_login_at null, mfa false. SetUserMFA turns mfa (and
+//     two_factor_enabled) on for tests: no API call enables MFA without an authenticator.
+//
+// # Members (users writes)
+//
+//   - POST /users creates a member (CreateUserRequest.member, iam_sdk.go:1193, 2031); the
+//     answer is the recorded User shape (user-member #0). Guest invitations (email without
+//     member) are 400 on "member": they are being retired and v1.39's UserType has no guest
+//     (iam_sdk.go:1035). organization_id is required (the SDK fills it in).
+//   - E-mails are unique in the organization, case-insensitively (this emulator's brief; the
+//     SDK says nothing), and usernames too ("user identifier unique to the Organization",
+//     iam_sdk.go:1780); a clash is 409 already_exists naming the holder, as for groups. An
+//     empty username is 400 (the console and Terraform require one). locale "" becomes
+//     en_US (creates with locale "" answer en_US, data-source-user-basic #0).
+//   - No password and no welcome e-mail: the member is created without a password and logs
+//     in with an e-mailed code; the API does not answer a generated one (no field for it in
+//     User) and three recordings create such members with 200 (data-source-user-basic,
+//     list-iam-users-basic, list-iam-users-mfa #0); Scaleway's docs say "Passwords are not
+//     required for a first Member login". The emulator never generates a password and sends
+//     no e-mail. Passwords (create, update-password) are never answered and join
+//     IssuedSecrets, so secret canaries catch a leaked member password. No strength rule is
+//     applied (none is public); update-password with "" is 400.
+//   - PATCH /users/{id} is partial and does not move updated_at (user-member #6);
+//     update-username does (#7), and so do update-password, lock and unlock (not recorded).
+//   - Lock/unlock set locked; status stays "activated" (status is the deprecated invitation
+//     status, iam_sdk.go:1817). A locked member's keys still authenticate but every call is
+//     403: "cannot ... use API keys" (iam_sdk.go:3887), "lose their permissions" (docs,
+//     manage members). Locking a locked member is 200 and changes nothing. The owner cannot
+//     be locked ("Locking ... only applies to IAM Members") nor deleted (deletable:false,
+//     iam_sdk.go:1804): 403, as for the owner application.
+//   - DELETE /users/{id} deletes the member's API keys, removes it from groups and leaves its
+//     policies without principal (no_principal), as iam_sdk.go:3694 describes ("deletes their
+//     API keys, and any policies directly attached to them become orphaned").
 //
 // # Determinism, faults and accounting
 //
