@@ -141,8 +141,14 @@ func parseExpiry(v string, now time.Time) (*time.Time, *apiError) {
 }
 
 func (s *Server) checkProject(id string) (string, *apiError) {
+	return s.checkProjectArg("default_project_id", id)
+}
+
+// checkProjectArg validates a project ID given as arg: 400 if malformed, 404 project if
+// unknown.
+func (s *Server) checkProjectArg(arg, id string) (string, *apiError) {
 	if !isUUID(id) {
-		return "", errInvalid("default_project_id", "format", "value must be a valid UUID")
+		return "", errInvalid(arg, "format", "value must be a valid UUID")
 	}
 	id = strings.ToLower(id)
 	if s.st.Projects[id] == nil {

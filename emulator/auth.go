@@ -23,17 +23,62 @@ type bearer struct {
 	owner bool
 	// read and write map a resource class ("application", "policy", …) to a right; "*" = all.
 	read, write map[string]bool
+	// projRead and projWrite map a project-level resource class ("ssh_key") to the projects
+	// the right holds on; "*" = every project (a rule scoped to the organization).
+	projRead, projWrite map[string]map[string]bool
 }
 
 func (b *bearer) can(write bool, resource string) bool {
 	if b.owner {
 		return true
 	}
+	if projectLevel[resource] {
+		m := b.projRead
+		if write {
+			m = b.projWrite
+		}
+		return len(m[resource]) > 0
+	}
 	m := b.read
 	if write {
 		m = b.write
 	}
 	return m["*"] || m[resource]
+}
+
+// canProject reports a project-level right on one project.
+func (b *bearer) canProject(write bool, resource, projectID string) bool {
+	if b.owner {
+		return true
+	}
+	m := b.projRead
+	if write {
+		m = b.projWrite
+	}
+	return m[resource]["*"] || m[resource][projectID]
+}
+
+// projectLevel lists the resource classes granted per project: SSH keys belong to a
+// project, and their permission sets are project-level (permission-sets.tsv).
+var projectLevel = map[string]bool{"ssh_key": true}
+
+// setProjectRights is what project-level sets grant, on the projects of the rule. IAM sets
+// grant nothing on SSH keys: IAMManager covers "users, groups, applications, policies and
+// API keys" (Scaleway permission-set reference).
+var setProjectRights = map[string]struct{ read, write []string }{
+	"SSHKeysReadOnly":       {[]string{"ssh_key"}, nil},
+	"SSHKeysFullAccess":     {[]string{"ssh_key"}, []string{"ssh_key"}},
+	"AllProductsReadOnly":   {[]string{"ssh_key"}, nil},
+	"AllProductsFullAccess": {[]string{"ssh_key"}, []string{"ssh_key"}},
+}
+
+func grant(m map[string]map[string]bool, resource string, projects []string) {
+	if m[resource] == nil {
+		m[resource] = map[string]bool{}
+	}
+	for _, p := range projects {
+		m[resource][p] = true
+	}
 }
 
 // setRights is what each permission set grants on the emulated resources. Project-level sets
@@ -76,7 +121,8 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*bearer, *apiErro
 	if key.ExpiresAt != nil && !key.ExpiresAt.After(now) {
 		return nil, errAuth("expired")
 	}
-	b := &bearer{key: key, read: map[string]bool{}, write: map[string]bool{}}
+	b := &bearer{key: key, read: map[string]bool{}, write: map[string]bool{},
+		projRead: map[string]map[string]bool{}, projWrite: map[string]map[string]bool{}}
 	if key.AccessKey == s.st.OwnerAccessKey || (key.UserID != "" && key.UserID == s.st.OwnerUserID) {
 		b.owner = true
 		return b, nil
@@ -91,6 +137,19 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*bearer, *apiErro
 			continue
 		}
 		for _, rule := range p.Rules {
+			projects := rule.ProjectIDs
+			if rule.OrganizationID != "" {
+				projects = []string{"*"}
+			}
+			for _, name := range rule.PermissionSetNames {
+				pr := setProjectRights[name]
+				for _, res := range pr.read {
+					grant(b.projRead, res, projects)
+				}
+				for _, res := range pr.write {
+					grant(b.projWrite, res, projects)
+				}
+			}
 			if rule.OrganizationID == "" {
 				continue
 			}

@@ -123,6 +123,31 @@
 //     policies without principal (no_principal), as iam_sdk.go:3694 describes ("deletes their
 //     API keys, and any policies directly attached to them become orphaned").
 //
+// # SSH keys
+//
+//   - /ssh-keys as recorded (ssh-key*, data-source-*ssh-key*, list-iamssh-keys-basic):
+//     public_key is answered as "TYPE BASE64", comment and surrounding white space (a
+//     trailing newline included) dropped; fingerprint is "BITS MD5:hex:pairs (TYPE)", the MD5
+//     of the decoded key (recorded for ed25519; bits for RSA, DSA and ECDSA are the modulus,
+//     p or curve size, as ssh-keygen counts them, and the parenthesis keeps the key type
+//     name: extrapolations). PATCH (name, disabled) is partial and moves updated_at.
+//   - Accepted types are the SDK's list (iam_sdk.go:2002): ssh-rsa, ssh-dss, ssh-ed25519,
+//     ecdsa-sha2-nistp256/384/521. Anything else, a key that is not base64, whose encoded
+//     type differs from the stated one, or whose wire data is short, long or malformed is
+//     400 invalid_arguments on public_key (reason format). name is required, ≤ 1000
+//     characters; public_key ≤ 65000 (iam_sdk.go:1999, 2002). project_id is required (the
+//     SDK fills in the default project) and must exist (404 project).
+//   - The same public key may be added twice and names are not unique
+//     (list-iamssh-keys-basic #0, #4). disabled=true lists only disabled keys (#15), so
+//     disabled=false lists only enabled ones; name is a substring filter like the others.
+//   - Rights are per project: SSHKeysReadOnly/SSHKeysFullAccess and AllProductsReadOnly/
+//     AllProductsFullAccess (project-level sets, permission-sets.tsv) on the key's project, or
+//     on every project when the rule is scoped to the organization. IAM sets give none
+//     (IAMManager covers "users, groups, applications, policies and API keys"). A list shows
+//     the keys of readable projects; a key of another project is 403, not 404.
+//   - A project holding SSH keys cannot be deleted (400, like a project named by a rule).
+//   - Quota ssh_keys, documented at 50 (Organization quotas page).
+//
 // # Determinism, faults and accounting
 //
 // IDs, access keys and secrets derive from Options.Seed and a persisted counter: the same

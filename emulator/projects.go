@@ -167,6 +167,11 @@ func deleteProject(s *Server, c *call) (int, any, *apiError) {
 			}
 		}
 	}
+	for _, k := range s.st.SSHKeys {
+		if k.ProjectID == p.ID {
+			return 0, nil, errInvalid("project_id", "constraint", "the project holds SSH key "+k.ID+"; delete or move its resources first")
+		}
+	}
 	delete(s.st.Projects, p.ID)
 	for _, k := range s.st.APIKeys {
 		if strings.EqualFold(k.DefaultProjectID, p.ID) {

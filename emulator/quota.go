@@ -28,6 +28,7 @@ var quotaCatalog = []quotum{
 	{"applications", "Applications", "applications", "Number of IAM applications in the Organization", func(st *state) int { return len(st.Applications) }},
 	{"groups", "Groups", "groups", "Number of IAM groups in the Organization", func(st *state) int { return len(st.Groups) }},
 	{"policies", "Policies", "policies", "Number of IAM policies in the Organization", func(st *state) int { return len(st.Policies) }},
+	{"ssh_keys", "SSH keys", "ssh_keys", "Number of SSH keys in the Organization", func(st *state) int { return len(st.SSHKeys) }},
 	{"users", "Users", "users", "Number of users in the Organization", func(st *state) int { return len(st.Users) }},
 }
 
@@ -42,10 +43,10 @@ func QuotaNames() []string {
 
 // DefaultQuotas returns the documented per-organization limits: 100 applications, 50
 // groups, 50 policies, 50 users (Scaleway IAM FAQ, BEHAVIOUR.md §6), 100 API keys (the IAM
-// FAQ of 2026; the older Organization quotas page says 50, scaleway/docs-content#6868).
-// Pass it as Options.Quotas to enforce them.
+// FAQ of 2026; the older Organization quotas page says 50, scaleway/docs-content#6868) and
+// 50 SSH keys (Organization quotas page). Pass it as Options.Quotas to enforce them.
 func DefaultQuotas() map[string]int64 {
-	return map[string]int64{"api_keys": 100, "applications": 100, "groups": 50, "policies": 50, "users": 50}
+	return map[string]int64{"api_keys": 100, "applications": 100, "groups": 50, "policies": 50, "ssh_keys": 50, "users": 50}
 }
 
 // checkQuotaNames refuses an Options.Quotas entry the emulator cannot enforce.

@@ -32,6 +32,7 @@ type state struct {
 	APIKeys      map[string]*apiKey      `json:"api_keys"` // by access key
 	Users        map[string]*user        `json:"users"`
 	Projects     map[string]*project     `json:"projects"`
+	SSHKeys      map[string]*sshKey      `json:"ssh_keys"`
 	// Issued lists every secret key ever issued, deleted keys included (Server.IssuedSecrets).
 	Issued []string `json:"issued"`
 }
@@ -46,12 +47,21 @@ func newState(seed int64, orgID string) *state {
 		APIKeys:      map[string]*apiKey{},
 		Users:        map[string]*user{},
 		Projects:     map[string]*project{},
+		SSHKeys:      map[string]*sshKey{},
 	}
 	if orgID == "" {
 		orgID = st.newID()
 	}
 	st.OrganizationID = orgID
 	return st
+}
+
+// fillNew gives collections added after stateVersion 1 their empty value, so that a state
+// file written before them still loads.
+func (st *state) fillNew() {
+	if st.SSHKeys == nil {
+		st.SSHKeys = map[string]*sshKey{}
+	}
 }
 
 // next returns 32 pseudo-random bytes derived from the seed and a persisted counter: the
@@ -134,6 +144,7 @@ func loadState(path string) (*state, error) {
 			return nil, fmt.Errorf("state %s is incomplete", path)
 		}
 	}
+	st.fillNew()
 	return st, nil
 }
 
