@@ -183,6 +183,9 @@ func createAPIKey(s *Server, c *call) (int, any, *apiError) {
 		}
 		k.ExpiresAt = t
 	}
+	if e := s.checkKeyLifetime(k.ExpiresAt, c.now); e != nil {
+		return 0, nil, e
+	}
 	// Omitted default project = the organization's default project, whose ID is the
 	// organization's (§4).
 	k.DefaultProjectID = s.st.OrganizationID
@@ -267,6 +270,9 @@ func updateAPIKey(s *Server, c *call) (int, any, *apiError) {
 	var exp *time.Time
 	if req.ExpiresAt != nil && *req.ExpiresAt != "" {
 		if exp, e = parseExpiry(*req.ExpiresAt, c.now); e != nil {
+			return 0, nil, e
+		}
+		if e := s.checkKeyLifetime(exp, c.now); e != nil {
 			return 0, nil, e
 		}
 	}

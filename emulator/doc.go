@@ -148,6 +148,27 @@
 //   - A project holding SSH keys cannot be deleted (400, like a project named by a rule).
 //   - Quota ssh_keys, documented at 50 (Organization quotas page).
 //
+// # Organization security settings
+//
+//   - GET/PATCH /organizations/{organization_id}/security-settings answer the SDK's
+//     OrganizationSecuritySettings (iam_sdk.go:3062) with every field present; durations are
+//     protobuf JSON strings ("259200s", "1.500s"), which scw.Duration reads
+//     (scw/custom_types.go:302); the SDK's own "%d.%09ds" (custom_types.go:293) is accepted.
+//     A negative or malformed duration is 400 on its field. PATCH is partial (an empty body
+//     changes nothing, as a public client reports from the live API). Another organization
+//     in the path is 403, a malformed one 400.
+//   - Defaults: enforce_password_renewal false, grace_period_duration 3 days,
+//     max_login_session_duration 30 days, max_api_key_expiration_duration 0 (no maximum): the
+//     Scaleway docs ("default (3 days)", "by default ... 30 days", "By default, API keys do
+//     not expire"), matching the 259200s, 2592000s and 0s a public client quotes.
+//     login_attempts_before_locked 5 is a guess (no public default).
+//   - With max_api_key_expiration_duration set, POST /api-keys without expires_at is 400
+//     invalid_arguments on expires_at (reason required), and an expires_at further than that
+//     from now, on create or PATCH, is 400 (reason constraint): the docs say such a create
+//     "will result in an error" without its shape. Keys that exist are left alone ("does not
+//     affect existing API keys"). Read with any IAM or Organization read right, written
+//     with IAMManager or OrganizationManager.
+//
 // # Determinism, faults and accounting
 //
 // IDs, access keys and secrets derive from Options.Seed and a persisted counter: the same

@@ -337,6 +337,8 @@ var routes = []routeDef{
 	{"GET", "/iam/v1alpha1/ssh-keys/{id}", getSSHKey, "ssh_key"},
 	{"PATCH", "/iam/v1alpha1/ssh-keys/{id}", updateSSHKey, "ssh_key"},
 	{"DELETE", "/iam/v1alpha1/ssh-keys/{id}", deleteSSHKey, "ssh_key"},
+	{"GET", "/iam/v1alpha1/organizations/{id}/security-settings", getSecuritySettings, "security_settings"},
+	{"PATCH", "/iam/v1alpha1/organizations/{id}/security-settings", updateSecuritySettings, "security_settings"},
 	{"GET", "/iam/v1alpha1/quota", listQuota, "quota"},
 	{"GET", "/iam/v1alpha1/quota/{id}", getQuotum, "quota"},
 	{"GET", "/account/v3/projects", listProjects, "project"},

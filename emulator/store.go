@@ -33,6 +33,7 @@ type state struct {
 	Users        map[string]*user        `json:"users"`
 	Projects     map[string]*project     `json:"projects"`
 	SSHKeys      map[string]*sshKey      `json:"ssh_keys"`
+	Security     *securitySettings       `json:"security_settings"`
 	// Issued lists every secret key ever issued, deleted keys included (Server.IssuedSecrets).
 	Issued []string `json:"issued"`
 }
@@ -48,6 +49,7 @@ func newState(seed int64, orgID string) *state {
 		Users:        map[string]*user{},
 		Projects:     map[string]*project{},
 		SSHKeys:      map[string]*sshKey{},
+		Security:     defaultSecuritySettings(),
 	}
 	if orgID == "" {
 		orgID = st.newID()
@@ -61,6 +63,9 @@ func newState(seed int64, orgID string) *state {
 func (st *state) fillNew() {
 	if st.SSHKeys == nil {
 		st.SSHKeys = map[string]*sshKey{}
+	}
+	if st.Security == nil {
+		st.Security = defaultSecuritySettings()
 	}
 }
 
