@@ -91,7 +91,7 @@ func TestEmulatorQuotaFlag(t *testing.T) {
 	}{
 		{nil, nil, ""},
 		{[]string{"groups=5"}, map[string]int64{"groups": 5}, ""},
-		{[]string{"default", "groups=5"}, map[string]int64{"api_keys": 100, "applications": 100, "groups": 5, "policies": 50, "users": 50}, ""},
+		{[]string{"default", "groups=5"}, map[string]int64{"api_keys": 100, "applications": 100, "groups": 5, "policies": 50, "ssh_keys": 50, "users": 50}, ""},
 		{[]string{"grops=2"}, nil, `did you mean "groups"`},
 		{[]string{"rockets=2"}, nil, "known: api_keys"},
 		{[]string{"groups=-1"}, nil, "whole number"},

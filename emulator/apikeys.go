@@ -212,6 +212,7 @@ func (s *Server) issueKey(k *apiKey) {
 	k.Secret = s.st.newSecret()
 	k.Seq = s.st.Counter
 	s.st.APIKeys[k.AccessKey] = k
+	s.indexKey(k)
 	s.st.Issued = append(s.st.Issued, k.Secret)
 }
 
@@ -307,6 +308,6 @@ func deleteAPIKey(s *Server, c *call) (int, any, *apiError) {
 		// Deleting the owner key would lock every test out of its emulator.
 		return 0, nil, errDenied("write", "api_key")
 	}
-	delete(s.st.APIKeys, k.AccessKey)
+	s.dropKey(k)
 	return http.StatusNoContent, nil, nil
 }

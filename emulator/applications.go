@@ -35,12 +35,7 @@ type applicationJSON struct {
 }
 
 func (s *Server) applicationOut(a *application) applicationJSON {
-	n := 0
-	for _, k := range s.st.APIKeys {
-		if k.ApplicationID == a.ID {
-			n++
-		}
-	}
+	n := s.keys.perApp[a.ID]
 	// The owner application cannot be deleted (it holds the owner key), and says so.
 	deletable := !a.Managed && a.ID != s.st.OwnerApplicationID
 	return applicationJSON{a.ID, a.Name, a.Description, stamp(a.CreatedAt), stamp(a.UpdatedAt), s.st.OrganizationID,
@@ -321,9 +316,9 @@ func deleteApplication(s *Server, c *call) (int, any, *apiError) {
 // reports; three old policies in list-iam-policies-basic #18 suggest no_principal.
 func (s *Server) removeApplication(id string) {
 	delete(s.st.Applications, id)
-	for ak, k := range s.st.APIKeys {
+	for _, k := range s.st.APIKeys {
 		if k.ApplicationID == id {
-			delete(s.st.APIKeys, ak)
+			s.dropKey(k)
 		}
 	}
 	for _, g := range s.st.Groups {

@@ -182,9 +182,17 @@
 //
 // # Persistence
 //
-// With Options.StatePath every successful write is persisted (temp file, fsync, rename, fsync
-// of the directory; mode 0600, as it holds secret keys) before its answer is sent, so a
-// SIGTERM never loses an acknowledged write; concurrent writes share one fsync (group
-// commit). One lock guards the state (reads share it), which makes the server safe under
-// -race and is fast enough for tests. Listen serves in the background until Close.
+// With Options.StatePath the state is a snapshot (StatePath, JSON) plus a journal
+// (StatePath + ".journal") of the write requests answered since, both 0600 as they hold
+// secret keys and request bodies. Every successful write is appended to the journal and
+// fsynced before its answer is sent, so neither SIGTERM nor SIGKILL loses an acknowledged
+// write; concurrent writes share one fsync (group commit). A write costs one append and one
+// fsync whatever the size of the state (BenchmarkPersistedWrite: about 0.2 ms from 0 to 16,000
+// objects, where re-encoding the whole state cost 0.7 ms at 0 and 36 ms at 16,000). The
+// journal is replayed and folded into a new snapshot at start-up, and a snapshot is written at
+// Close, by the test helpers and whenever the journal outgrows it; a torn last line is
+// dropped; a journal that does not replay to the answers it recorded (another emulator
+// version) stops New with an error naming both files. The design note is in journal.go.
+// One lock guards the state (reads share it), which makes the server safe under -race.
+// Listen serves in the background until Close.
 package emulator

@@ -60,10 +60,11 @@ type Server struct {
 	// fresh is true when the state was created by New rather than loaded.
 	fresh bool
 
-	// gen counts state snapshots; written is the last one on disk (see flush).
-	gen     uint64
-	diskMu  sync.Mutex
-	written uint64
+	keys keyIndex // derived from st.APIKeys (keyindex.go)
+	// journal is the open state journal (nil without StatePath, or once closed); replaying
+	// is true while New replays it (journal.go).
+	journal   *journal
+	replaying bool
 
 	statsMu sync.Mutex
 	counts  Counts
@@ -89,33 +90,50 @@ func New(opts Options) (*Server, error) {
 	if err := checkQuotaNames(opts.Quotas); err != nil {
 		return nil, err
 	}
-	if opts.StatePath != "" {
-		st, err := loadState(opts.StatePath)
-		if err != nil {
-			return nil, err
+	if err := s.open(); err != nil {
+		if s.journal != nil {
+			s.journal.f.Close()
 		}
-		s.st = st
+		return nil, err
+	}
+	return s, nil
+}
+
+// open loads the state file and its journal, or seeds a new organization.
+func (s *Server) open() error {
+	opts := s.opts
+	if opts.StatePath != "" {
+		loaded, err := s.loadPersisted()
+		if err != nil {
+			return err
+		}
+		if !loaded {
+			j, err := openJournal(journalPath(opts.StatePath))
+			if err != nil {
+				return err
+			}
+			s.journal = j
+		}
 	}
 	if s.st == nil {
 		if opts.OrganizationID != "" && !isUUID(opts.OrganizationID) {
-			return nil, fmt.Errorf("organization ID %q is not a UUID", opts.OrganizationID)
+			return fmt.Errorf("organization ID %q is not a UUID", opts.OrganizationID)
 		}
 		s.st = newState(opts.Seed, strings.ToLower(opts.OrganizationID))
+		s.reindexKeys()
 		s.fresh = true
 		s.seedOrganization()
 		for _, email := range opts.Users {
 			if _, err := s.addUserLocked(email); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if opts.ManagedObjects {
 			s.seedManaged()
 		}
-		if err := s.persistLocked(); err != nil {
-			return nil, err
-		}
+		return s.persistLocked()
 	}
-	return s, nil
+	return nil
 }
 
 // Start is New plus Listen on a random loopback port.
@@ -198,54 +216,11 @@ func (s *Server) Close() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := s.persistLocked(); e != nil && err == nil {
+	if e := s.closeJournal(); e != nil && err == nil {
 		err = e
 	}
+	s.journal = nil
 	return err
-}
-
-// Persistence is a group commit: a write encodes the state under s.mu (generation n), then,
-// outside s.mu, writes it unless a later generation is already on disk. Concurrent writes
-// thus share one fsync, reads never wait for the disk, and every answer still leaves only
-// after its change is durable.
-
-// snapshotLocked encodes the state; the caller holds s.mu for writing. nil = no state file.
-func (s *Server) snapshotLocked() ([]byte, uint64, error) {
-	if s.opts.StatePath == "" {
-		return nil, 0, nil
-	}
-	data, err := json.Marshal(s.st)
-	if err != nil {
-		return nil, 0, fmt.Errorf("encode state: %w", err)
-	}
-	s.gen++
-	return data, s.gen, nil
-}
-
-// flush writes generation gen unless a later one is on disk.
-func (s *Server) flush(data []byte, gen uint64) error {
-	if data == nil {
-		return nil
-	}
-	s.diskMu.Lock()
-	defer s.diskMu.Unlock()
-	if s.written >= gen {
-		return nil
-	}
-	if err := saveState(s.opts.StatePath, data); err != nil {
-		return err
-	}
-	s.written = gen
-	return nil
-}
-
-// persistLocked snapshots and flushes while holding s.mu (seeding, Close).
-func (s *Server) persistLocked() error {
-	data, gen, err := s.snapshotLocked()
-	if err != nil {
-		return err
-	}
-	return s.flush(data, gen)
 }
 
 // Owner returns the owner key's credentials, which always have full rights.
@@ -461,33 +436,38 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, out)
 }
 
-// execute runs the handler under the state lock, and persists a successful write before
-// the answer leaves (nothing acknowledged is lost on SIGTERM).
+// execute runs the handler under the state lock, and journals a successful write and
+// waits for it to be durable before the answer leaves (nothing acknowledged is lost on
+// SIGTERM or SIGKILL; journal.go).
 func (s *Server) execute(rd *routeDef, r *http.Request, ids []string, body []byte) (int, any, *apiError) {
 	write := r.Method != http.MethodGet
 	if !write {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		return s.run(rd, r, ids, body, false)
+		return s.run(rd, s.newCall(r, ids, body, s.now()), false)
 	}
 	var (
 		status int
 		out    any
 		e      *apiError
-		data   []byte
-		gen    uint64
+		seq    uint64
 		err    error
 	)
 	func() {
 		s.mu.Lock()
 		defer s.mu.Unlock() // even if a handler panics: serveHTTP recovers, others go on
-		status, out, e = s.run(rd, r, ids, body, true)
-		if e == nil {
-			data, gen, err = s.snapshotLocked()
+		if s.opts.StatePath != "" && s.journal == nil {
+			err = errors.New("emulator is closed")
+			return
+		}
+		c := s.newCall(r, ids, body, s.now())
+		status, out, e = s.run(rd, c, true)
+		if e == nil && s.journal != nil {
+			seq, err = s.journalLocked(c, status, out)
 		}
 	}()
-	if err == nil {
-		err = s.flush(data, gen)
+	if err == nil && seq > 0 {
+		err = s.syncTo(seq)
 	}
 	if err != nil {
 		// The change stays in memory; the client is told it may not be durable.
@@ -496,10 +476,24 @@ func (s *Server) execute(rd *routeDef, r *http.Request, ids []string, body []byt
 	return status, out, e
 }
 
+// journalLocked appends the write c made to the journal; the caller holds s.mu.
+func (s *Server) journalLocked(c *call, status int, out any) (uint64, error) {
+	h, err := answerHash(status, out)
+	if err != nil {
+		return 0, err
+	}
+	return s.appendLocked(&journalEntry{Now: c.now, Method: c.r.Method, URL: c.r.URL.RequestURI(), AccessKey: c.bearer.key.AccessKey,
+		RemoteIP: clientIP(c.r), UserAgent: c.r.UserAgent(), Body: c.body, Status: status, Answer: h})
+}
+
+// newCall prepares a request for its handler; now is truncated to the API's microseconds.
+func (s *Server) newCall(r *http.Request, ids []string, body []byte, now time.Time) *call {
+	return &call{r: r, q: &query{v: r.URL.Query()}, ids: ids, now: now.UTC().Truncate(time.Microsecond), body: body}
+}
+
 // run authenticates, authorizes and calls the handler; the caller holds s.mu.
-func (s *Server) run(rd *routeDef, r *http.Request, ids []string, body []byte, write bool) (int, any, *apiError) {
-	c := &call{r: r, q: &query{v: r.URL.Query()}, ids: ids, now: s.now().UTC().Truncate(time.Microsecond), body: body}
-	b, e := s.authenticate(r, c.now)
+func (s *Server) run(rd *routeDef, c *call, write bool) (int, any, *apiError) {
+	b, e := s.authenticate(c.r, c.now)
 	if e != nil {
 		return 0, nil, e
 	}

@@ -83,9 +83,9 @@ func parsePublicKey(line string) (key, fingerprint string, e *apiError) {
 		bits = new(big.Int).SetBytes(r.str()).BitLen()
 	case "ssh-dss":
 		bits = new(big.Int).SetBytes(r.str()).BitLen() // p
-		r.str()                                         // q
-		r.str()                                         // g
-		r.str()                                         // y
+		r.str()                                        // q
+		r.str()                                        // g
+		r.str()                                        // y
 	case "ssh-ed25519":
 		if len(r.str()) != 32 {
 			r.fail()

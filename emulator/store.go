@@ -17,9 +17,11 @@ const stateVersion = 1
 // state is everything the emulator knows; it is what --state persists. Every field is
 // exported for encoding/json only; the package never shares a *state outside the lock.
 type state struct {
-	Version            int    `json:"version"`
-	Seed               int64  `json:"seed"`
-	Counter            uint64 `json:"counter"` // drives ID generation, so IDs stay unique across restarts
+	Version int    `json:"version"`
+	Seed    int64  `json:"seed"`
+	Counter uint64 `json:"counter"` // drives ID generation, so IDs stay unique across restarts
+	// JournalSeq is the last journal entry this snapshot holds (journal.go).
+	JournalSeq         uint64 `json:"journal_seq"`
 	OrganizationID     string `json:"organization_id"`
 	OwnerAccessKey     string `json:"owner_access_key"`
 	OwnerUserID        string `json:"owner_user_id"`

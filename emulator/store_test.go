@@ -55,8 +55,15 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 		t.Fatalf("second application: %v %v", app2, err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("state directory holds %d files, want only the state (no temp files left)", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "state.json,state.json.journal" {
+		t.Errorf("state directory holds %v, want the state and its journal (no temp files left)", names)
+	}
+	if st, err := os.Stat(journalPath(path)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("journal: %v, mode %v, want 0600 (it holds request bodies: passwords, secrets)", err, st.Mode().Perm())
 	}
 }
 

@@ -389,9 +389,9 @@ func deleteUser(s *Server, c *call) (int, any, *apiError) {
 		return 0, nil, errDenied("write", "user")
 	}
 	delete(s.st.Users, u.ID)
-	for ak, k := range s.st.APIKeys {
+	for _, k := range s.st.APIKeys {
 		if k.UserID == u.ID {
-			delete(s.st.APIKeys, ak)
+			s.dropKey(k)
 		}
 	}
 	for _, g := range s.st.Groups {
