@@ -27,6 +27,7 @@ type emulatorFlags struct {
 	managedObjects   bool          // seed a provider-managed VPN application and policy
 	printCredentials bool          // print the owner secret again for an existing state
 	quotas           []string      // NAME=N limits to enforce, or "default" for the documented ones
+	rateLimit        float64       // requests per second above which the answer is 429 (0 = none)
 }
 
 var faultKinds = []string{"429", "500", "503", "409", "drop", "lost-response", "latency"}
@@ -42,6 +43,7 @@ func (f *emulatorFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.users, "users", "", "comma-separated emails of member users to seed (new state only)")
 	fs.BoolVar(&f.managedObjects, "managed-objects", false, "seed a provider-managed VPN Gateway application and policy (new state only)")
 	fs.BoolVar(&f.printCredentials, "print-credentials", false, "print the owner secret key even when the state already existed")
+	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "answer 429 above `N` requests per second, as the API gateway does (0 = no limit; the API's documented limit is 100)")
 	fs.StringArrayVar(&f.quotas, "quota", nil, "enforce a quota, `NAME=N` ("+strings.Join(emulator.QuotaNames(), ", ")+"), or 'default' for the documented limits; repeatable (default: all unlimited)")
 }
 
@@ -80,6 +82,9 @@ func (f *emulatorFlags) check() error {
 	}
 	if f.latency < 0 {
 		return fmt.Errorf("--latency must not be negative")
+	}
+	if f.rateLimit < 0 {
+		return fmt.Errorf("--rate-limit must not be negative, not %v (0 turns it off)", f.rateLimit)
 	}
 	for _, k := range splitList(f.faultKinds) {
 		ok := false
@@ -123,7 +128,7 @@ Example:
   iamsync emulator --state org.json --users alice@example.com > emulator.env &
   sleep 1; . ./emulator.env; scw iam application list
   iamsync emulator --listen 127.0.0.1:8080 --fault-rate 0.1 --fault-kinds 429,503,lost-response
-  iamsync emulator --quota default --quota groups=5
+  iamsync emulator --quota default --quota groups=5 --rate-limit 100
 
 Flags:
 `
@@ -146,6 +151,7 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 	quotas, _ := f.quotaLimits() // checked by f.check
 	srv, err := emulator.New(emulator.Options{
 		Seed: f.seed, StatePath: state, ManagedObjects: f.managedObjects, Users: splitList(f.users), Quotas: quotas,
+		RateLimit: f.rateLimit,
 	})
 	if err != nil {
 		errorf(env, "%v", err)

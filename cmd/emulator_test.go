@@ -117,3 +117,11 @@ func TestEmulatorQuotaFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestEmulatorRefusesANegativeRateLimit(t *testing.T) {
+	var stderr strings.Builder
+	code := runEmulator(context.Background(), Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}, []string{"--rate-limit", "-1"})
+	if code != ExitError || !strings.Contains(stderr.String(), "--rate-limit") {
+		t.Fatalf("exit %d, stderr %q; want %d naming --rate-limit", code, stderr.String(), ExitError)
+	}
+}

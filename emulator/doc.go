@@ -180,6 +180,21 @@
 // standalone server also serves them at GET /_emulator/stats and resets them on DELETE
 // /_emulator/stats (no token needed; these paths are outside Scaleway's).
 //
+// # Rate limit
+//
+// Options.RateLimit (iamsync emulator --rate-limit N) refuses the requests above N per
+// second with 429, from a token bucket holding one second's worth. What is evidence: the
+// real gateway answers 429 with "x-envoy-ratelimited: true" and no Retry-After nor
+// X-RateLimit-* header (a captured real 429, scaleway/terraform-provider-scaleway#4183;
+// already so in 2017, scaleway/api.scaleway.com#50, which also quotes support's 100
+// requests per second). What is a guess: the body, JSON {help_message, message:"too many
+// requests", type:"too_many_requests"} (the type scaleway-sdk-js parses; the Go SDK makes it
+// a *scw.ResponseError), and the one-second burst. Options.RateLimitHeaders adds Retry-After
+// (seconds to the next token) and X-RateLimit-Limit, -Remaining, -Reset (seconds to a full
+// bucket) for clients that honour them when present: the real API is not known to send
+// them. Counts.RateLimited counts these 429s apart from Faults; GET /metadata and the
+// /_emulator paths are not limited.
+//
 // # Persistence
 //
 // With Options.StatePath the state is a snapshot (StatePath, JSON) plus a journal

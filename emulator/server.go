@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -34,6 +35,11 @@ type Options struct {
 	// out is unlimited, and so is everything when Quotas is nil. DefaultQuotas has the
 	// documented values. Test helpers (NewCredentials, SeedBulk, AddUser) ignore quotas.
 	Quotas map[string]int64
+	// RateLimit, when above 0, answers 429 to the requests beyond that many per second
+	// (token bucket, a second's worth of burst; ratelimit.go). RateLimitHeaders adds
+	// Retry-After and X-RateLimit-* headers, which the real API is not known to send.
+	RateLimit        float64
+	RateLimitHeaders bool
 }
 
 // Credentials are what an SDK client needs to talk to the emulator.
@@ -61,6 +67,9 @@ type Server struct {
 	fresh bool
 
 	keys keyIndex // derived from st.APIKeys (keyindex.go)
+
+	limiter    *tokenBucket // nil without Options.RateLimit
+	limiterNow func() time.Time
 	// journal is the open state journal (nil without StatePath, or once closed); replaying
 	// is true while New replays it (journal.go).
 	journal   *journal
@@ -89,6 +98,14 @@ func New(opts Options) (*Server, error) {
 	s.counts.ByRoute = map[string]RouteCount{}
 	if err := checkQuotaNames(opts.Quotas); err != nil {
 		return nil, err
+	}
+	if opts.RateLimit < 0 || math.IsNaN(opts.RateLimit) || math.IsInf(opts.RateLimit, 0) {
+		return nil, fmt.Errorf("rate limit %v: want a number of requests per second above 0, or 0 for none", opts.RateLimit)
+	}
+	// The limiter runs on the wall clock: Options.Now may be a frozen test clock.
+	s.limiterNow = time.Now
+	if opts.RateLimit > 0 {
+		s.limiter = newTokenBucket(opts.RateLimit, s.limiterNow())
 	}
 	if err := s.open(); err != nil {
 		if s.journal != nil {
@@ -386,6 +403,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/_emulator/stats" && r.Method == http.MethodDelete:
 		s.ResetCounts()
 		writeJSON(w, http.StatusNoContent, nil)
+		return
+	}
+	if s.rateLimited(w) {
 		return
 	}
 	rd, ids, known := match(r.Method, path)

@@ -2,12 +2,15 @@ package emulator
 
 // Counts is the request accounting: requests executed by the handlers (including those
 // answered with a 4xx), told apart as reads (GET) and writes (everything else), plus calls to
-// GET /metadata and injected faults that were not executed.
+// GET /metadata, injected faults that were not executed, and requests refused by the rate
+// limit.
 type Counts struct {
 	Reads    int `json:"reads"`
 	Writes   int `json:"writes"`
 	Metadata int `json:"metadata"`
 	Faults   int `json:"faults"`
+	// RateLimited counts the 429s of Options.RateLimit (not executed, not in Faults).
+	RateLimited int `json:"rate_limited"`
 	// ByRoute is keyed "METHOD /path/template", e.g. "GET /iam/v1alpha1/applications/{id}".
 	ByRoute map[string]RouteCount `json:"by_route"`
 }
@@ -54,6 +57,12 @@ func (s *Server) countRoute(route string, write bool) {
 func (s *Server) countMetadata() {
 	s.statsMu.Lock()
 	s.counts.Metadata++
+	s.statsMu.Unlock()
+}
+
+func (s *Server) countRateLimited() {
+	s.statsMu.Lock()
+	s.counts.RateLimited++
 	s.statsMu.Unlock()
 }
 
