@@ -169,6 +169,25 @@
 //     affect existing API keys"). Read with any IAM or Organization read right, written
 //     with IAMManager or OrganizationManager.
 //
+// # Audit logs
+//
+//   - GET /logs and /logs/{id} serve the SDK's Log (iam_sdk.go:1427). Every successful write
+//     on a resource type of LogResourceType (770: api_key, user, application, group,
+//     policy) logs one entry, action created/updated/deleted (LogAction, 725): creates and
+//     clones created, PATCH, membership calls, PUT /rules (on the policy), update-username,
+//     update-password, lock and unlock updated, DELETE deleted. resource_id is the object's
+//     ID, the access key for API keys. bearer_id is the application or user bearing the key
+//     used (the owner key's is the owner application); ip and user_agent are the request's.
+//     Nothing is logged for reads, refused writes, SSH keys, projects or security settings
+//     (no resource type), nor for the keys a deletion takes along (the emulator's choice).
+//   - Filters: action and resource_type (their unknown_* zero values mean no filter, as on
+//     users), search = exactly a bearer ID or a resource ID (iam_sdk.go:2585),
+//     created_after/created_before exclusive; order created_at asc (default) or desc;
+//     unknown log 404 resource "log".
+//   - Reading logs needs a right on all of IAM or the Organization (IAMReadOnly,
+//     IAMManager, OrganizationReadOnly, OrganizationManager; the docs ask for "Owner status
+//     or IAM permissions"): the per-resource sets (IAMApplicationManager, …) get 403 read log.
+//
 // # Determinism, faults and accounting
 //
 // IDs, access keys and secrets derive from Options.Seed and a persisted counter: the same

@@ -35,6 +35,7 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/iam/v1alpha1/ssh-keys", `{"name":"k","project_id":"` + org + `","public_key":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJEoOOgQBLJPs4g/XcPTKT82NywNPpxeuA20FlOPlpO c"}`},
 		{"POST", "/iam/v1alpha1/ssh-keys", `{"name":"k","project_id":"` + org + `","public_key":"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ"}`},
 		{"GET", "/iam/v1alpha1/ssh-keys?disabled=true&project_id=x", ""},
+		{"GET", "/iam/v1alpha1/logs?action=deleted&created_before=2030-01-01T00:00:00Z&search=x", ""},
 		{"PATCH", "/iam/v1alpha1/organizations/" + org + "/security-settings", `{"grace_period_duration":"1.5s","login_attempts_before_locked":3}`},
 		{"DELETE", "/account/v3/projects/" + org, ""},
 		{"POST", "/iam/v1alpha1/policies/%zz/clone", "[]"},

@@ -292,7 +292,7 @@ func (s *Server) replayOne(e *journalEntry) (err error) {
 	}
 	c := s.newCall(r, ids, e.Body, e.Now)
 	c.bearer = s.bearerFor(key)
-	status, out, apiErr := rd.h(s, c)
+	status, out, apiErr := s.dispatch(rd, c, true)
 	if apiErr != nil {
 		return fmt.Errorf("it failed with %d where it had answered %d", apiErr.status, e.Status)
 	}

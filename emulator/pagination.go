@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // IAM lists default to 20 items per page and accept at most 100 (BEHAVIOUR.md §2). Account
@@ -74,6 +75,20 @@ func (q *query) enum(name, def string, allowed ...string) string {
 	}
 	q.fail(errInvalid(name, "format", fmt.Sprintf("value must be one of: %s", strings.Join(allowed, ", "))))
 	return def
+}
+
+// timestamp parses an RFC 3339 filter; absent is nil.
+func (q *query) timestamp(name string) *time.Time {
+	s, ok := q.str(name)
+	if !ok || s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		q.fail(errInvalid(name, "format", "value must be an RFC 3339 timestamp"))
+		return nil
+	}
+	return &t
 }
 
 // uuids validates a repeated ID filter.

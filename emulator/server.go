@@ -331,6 +331,8 @@ var routes = []routeDef{
 	{"DELETE", "/iam/v1alpha1/ssh-keys/{id}", deleteSSHKey, "ssh_key"},
 	{"GET", "/iam/v1alpha1/organizations/{id}/security-settings", getSecuritySettings, "security_settings"},
 	{"PATCH", "/iam/v1alpha1/organizations/{id}/security-settings", updateSecuritySettings, "security_settings"},
+	{"GET", "/iam/v1alpha1/logs", listLogs, "log"},
+	{"GET", "/iam/v1alpha1/logs/{id}", getLog, "log"},
 	{"GET", "/iam/v1alpha1/quota", listQuota, "quota"},
 	{"GET", "/iam/v1alpha1/quota/{id}", getQuotum, "quota"},
 	{"GET", "/account/v3/projects", listProjects, "project"},
@@ -521,7 +523,17 @@ func (s *Server) run(rd *routeDef, c *call, write bool) (int, any, *apiError) {
 	if e := s.authorize(b, rd, write); e != nil {
 		return 0, nil, e
 	}
-	return rd.h(s, c)
+	return s.dispatch(rd, c, write)
+}
+
+// dispatch calls the handler and logs a successful write (logs.go); the journal's replay
+// goes through it too, so the logs come back with the state.
+func (s *Server) dispatch(rd *routeDef, c *call, write bool) (int, any, *apiError) {
+	status, out, e := rd.h(s, c)
+	if e == nil && write {
+		s.recordLog(rd, c, out)
+	}
+	return status, out, e
 }
 
 // decode parses a JSON request body into dst; an empty body is {}. Unknown fields are

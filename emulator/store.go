@@ -36,6 +36,8 @@ type state struct {
 	Projects     map[string]*project     `json:"projects"`
 	SSHKeys      map[string]*sshKey      `json:"ssh_keys"`
 	Security     *securitySettings       `json:"security_settings"`
+	// Logs are the audit logs of the writes, oldest first (logs.go).
+	Logs []*logEntry `json:"logs"`
 	// Issued lists every secret key ever issued, deleted keys included (Server.IssuedSecrets).
 	Issued []string `json:"issued"`
 }
