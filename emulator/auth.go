@@ -58,9 +58,10 @@ func (b *bearer) canProject(write bool, resource, projectID string) bool {
 	return m[resource]["*"] || m[resource][projectID]
 }
 
-// projectLevel lists the resource classes granted per project: SSH keys belong to a
-// project, and their permission sets are project-level (permission-sets.tsv).
-var projectLevel = map[string]bool{"ssh_key": true}
+// projectLevel lists the resource classes granted per project: SSH keys and secrets belong
+// to a project, and their permission sets are project-level (permission-sets.tsv).
+// secret_access is reading a secret version's data.
+var projectLevel = map[string]bool{"ssh_key": true, "secret": true, "secret_access": true}
 
 // setProjectRights is what project-level sets grant, on the projects of the rule. IAM sets
 // grant nothing on SSH keys: IAMManager covers "users, groups, applications, policies and
@@ -68,8 +69,17 @@ var projectLevel = map[string]bool{"ssh_key": true}
 var setProjectRights = map[string]struct{ read, write []string }{
 	"SSHKeysReadOnly":       {[]string{"ssh_key"}, nil},
 	"SSHKeysFullAccess":     {[]string{"ssh_key"}, []string{"ssh_key"}},
-	"AllProductsReadOnly":   {[]string{"ssh_key"}, nil},
-	"AllProductsFullAccess": {[]string{"ssh_key"}, []string{"ssh_key"}},
+	"AllProductsReadOnly":   {[]string{"ssh_key", "secret"}, nil},
+	"AllProductsFullAccess": {[]string{"ssh_key", "secret", "secret_access"}, []string{"ssh_key", "secret"}},
+	// Secret Manager: read-only sees secrets and versions but not their data; the narrow
+	// sets are read as their names say (create and write: secrets and versions).
+	"SecretManagerReadOnly":      {[]string{"secret"}, nil},
+	"SecretManagerSecretAccess":  {[]string{"secret", "secret_access"}, nil},
+	"SecretManagerSecretCreate":  {[]string{"secret"}, []string{"secret"}},
+	"SecretManagerSecretWrite":   {[]string{"secret"}, []string{"secret"}},
+	"SecretManagerSecretDelete":  {[]string{"secret"}, []string{"secret"}},
+	"SecretManagerSecretRestore": {[]string{"secret"}, nil},
+	"SecretManagerFullAccess":    {[]string{"secret", "secret_access"}, []string{"secret"}},
 }
 
 func grant(m map[string]map[string]bool, resource string, projects []string) {

@@ -188,6 +188,32 @@
 //     IAMManager, OrganizationReadOnly, OrganizationManager; the docs ask for "Owner status
 //     or IAM permissions"): the per-resource sets (IAMApplicationManager, …) get 403 read log.
 //
+// # Secret Manager
+//
+//   - /secret-manager/v1beta1/regions/{region}/secrets, as the SDK builds the paths
+//     (api/secret/v1beta1): list (project_id, organization_id, name, path, tags, type,
+//     scheduled_for_deletion, order_by name_asc by default), create, get, delete; versions:
+//     create (data base64), list (newest first, status filter), get, access (a revision,
+//     "latest", "latest_enabled"), delete. Shapes, "latest" flags, version_count and the
+//     unmoved updated_at are those of the two api-key-ephemeral-resource-* recordings, which
+//     the conformance test now replays whole. Regions: fr-par, nl-ams, pl-waw
+//     (secret_sdk.go:1126); another is 400 on region. Secrets live in their region.
+//   - Choices: name filters match exactly; type defaults to opaque and path to "/"; a name
+//     already used at that path in the project and region is 409 already_exists (lookups by
+//     path need one secret per name); data is required, ≤ 64 KiB; data_crc32 is kept, not
+//     checked. A deleted secret stays readable with deletion_requested_at (recorded) and is
+//     listed only with scheduled_for_deletion=true; a deleted version keeps its number (and
+//     counts in version_count, recorded), shows status deleted and forgets its data. Acting
+//     on something deleted is 412 precondition_failed "resource_not_usable" (the body a
+//     public client quotes from Secret Manager); so is reading a disabled version
+//     (disable_previous) and deleting a protected secret (precondition value a guess).
+//   - Rights per project (project-level sets): SecretManagerReadOnly and
+//     AllProductsReadOnly see secrets and versions but not data; SecretManagerSecretAccess
+//     also reads data; Create/Write/Delete write; FullAccess and AllProductsFullAccess do
+//     all. IAM sets give none.
+//   - IssuedSecrets covers stored data of 8 bytes or more, unless it is a bare access key or
+//     already holds an issued secret, so a secret canary catches it.
+//
 // # Determinism, faults and accounting
 //
 // IDs, access keys and secrets derive from Options.Seed and a persisted counter: the same

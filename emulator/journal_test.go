@@ -15,6 +15,7 @@ import (
 
 	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
+	secretapi "github.com/scaleway/scaleway-sdk-go/api/secret/v1beta1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
 )
 
@@ -146,6 +147,17 @@ func TestJournalReplaysEveryWrite(t *testing.T) {
 		must(err)
 		_, err = api.UpdateSSHKey(&iam.UpdateSSHKeyRequest{SSHKeyID: ssh.ID, Disabled: scw.BoolPtr(true)})
 		must(err)
+		sm := secretapi.NewAPI(cl)
+		sec, err := sm.CreateSecret(&secretapi.CreateSecretRequest{Region: scw.RegionFrPar, ProjectID: org, Name: fmt.Sprintf("s%d", round)})
+		must(err)
+		_, err = sm.CreateSecretVersion(&secretapi.CreateSecretVersionRequest{Region: scw.RegionFrPar, SecretID: sec.ID, Data: []byte("journal-data")})
+		must(err)
+		_, err = sm.CreateSecretVersion(&secretapi.CreateSecretVersionRequest{Region: scw.RegionFrPar, SecretID: sec.ID, Data: []byte("journal-data-2"), DisablePrevious: scw.BoolPtr(true)})
+		must(err)
+		must(sm.DeleteSecretVersion(&secretapi.DeleteSecretVersionRequest{Region: scw.RegionFrPar, SecretID: sec.ID, Revision: "1"}))
+		if round%2 == 1 {
+			must(sm.DeleteSecret(&secretapi.DeleteSecretRequest{Region: scw.RegionFrPar, SecretID: sec.ID}))
+		}
 		_, err = api.UpdateOrganizationSecuritySettings(&iam.UpdateOrganizationSecuritySettingsRequest{LoginAttemptsBeforeLocked: scw.Uint32Ptr(uint32(3 + round))})
 		must(err)
 		// Refused writes: none may leave a trace.

@@ -167,6 +167,11 @@ func deleteProject(s *Server, c *call) (int, any, *apiError) {
 			}
 		}
 	}
+	for _, sc := range s.st.Secrets {
+		if sc.ProjectID == p.ID && sc.DeletionRequestedAt == nil {
+			return 0, nil, errInvalid("project_id", "constraint", "the project holds secret "+sc.ID+"; delete its resources first")
+		}
+	}
 	for _, k := range s.st.SSHKeys {
 		if k.ProjectID == p.ID {
 			return 0, nil, errInvalid("project_id", "constraint", "the project holds SSH key "+k.ID+"; delete or move its resources first")

@@ -255,8 +255,9 @@ func (s *Server) OrganizationID() string {
 	return s.st.OrganizationID
 }
 
-// IssuedSecrets returns every secret key ever issued, including deleted keys' secrets, so
-// tests can check that none leaks into an output.
+// IssuedSecrets returns every secret the emulator ever held, deleted ones included: secret
+// keys, member passwords and Secret Manager data (see issueSecretData), so tests can check
+// that none leaks into an output.
 func (s *Server) IssuedSecrets() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -335,6 +336,15 @@ var routes = []routeDef{
 	{"GET", "/iam/v1alpha1/logs/{id}", getLog, "log"},
 	{"GET", "/iam/v1alpha1/quota", listQuota, "quota"},
 	{"GET", "/iam/v1alpha1/quota/{id}", getQuotum, "quota"},
+	{"GET", "/secret-manager/v1beta1/regions/{id}/secrets", listSecrets, "secret"},
+	{"POST", "/secret-manager/v1beta1/regions/{id}/secrets", createSecret, "secret"},
+	{"GET", "/secret-manager/v1beta1/regions/{id}/secrets/{id}", getSecret, "secret"},
+	{"DELETE", "/secret-manager/v1beta1/regions/{id}/secrets/{id}", deleteSecret, "secret"},
+	{"GET", "/secret-manager/v1beta1/regions/{id}/secrets/{id}/versions", listSecretVersions, "secret"},
+	{"POST", "/secret-manager/v1beta1/regions/{id}/secrets/{id}/versions", createSecretVersion, "secret"},
+	{"GET", "/secret-manager/v1beta1/regions/{id}/secrets/{id}/versions/{id}", getSecretVersion, "secret"},
+	{"DELETE", "/secret-manager/v1beta1/regions/{id}/secrets/{id}/versions/{id}", deleteSecretVersion, "secret"},
+	{"GET", "/secret-manager/v1beta1/regions/{id}/secrets/{id}/versions/{id}/access", accessSecretVersion, "secret_access"},
 	{"GET", "/account/v3/projects", listProjects, "project"},
 	{"POST", "/account/v3/projects", createProject, "project"},
 	{"GET", "/account/v3/projects/{id}", getProject, "project"},

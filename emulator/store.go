@@ -36,6 +36,7 @@ type state struct {
 	Projects     map[string]*project     `json:"projects"`
 	SSHKeys      map[string]*sshKey      `json:"ssh_keys"`
 	Security     *securitySettings       `json:"security_settings"`
+	Secrets      map[string]*secret      `json:"secrets"` // Secret Manager, every region
 	// Logs are the audit logs of the writes, oldest first (logs.go).
 	Logs []*logEntry `json:"logs"`
 	// Issued lists every secret key ever issued, deleted keys included (Server.IssuedSecrets).
@@ -54,6 +55,7 @@ func newState(seed int64, orgID string) *state {
 		Projects:     map[string]*project{},
 		SSHKeys:      map[string]*sshKey{},
 		Security:     defaultSecuritySettings(),
+		Secrets:      map[string]*secret{},
 	}
 	if orgID == "" {
 		orgID = st.newID()
@@ -67,6 +69,9 @@ func newState(seed int64, orgID string) *state {
 func (st *state) fillNew() {
 	if st.SSHKeys == nil {
 		st.SSHKeys = map[string]*sshKey{}
+	}
+	if st.Secrets == nil {
+		st.Secrets = map[string]*secret{}
 	}
 	if st.Security == nil {
 		st.Security = defaultSecuritySettings()
