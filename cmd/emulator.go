@@ -117,8 +117,8 @@ func splitList(s string) []string {
 
 const emulatorUsage = `Usage: iamsync emulator [flags]
 
-Runs the local Scaleway IAM API emulator (IAM v1alpha1 and Account v3 projects) until
-interrupted, then saves its state. It prints the environment for any Scaleway SDK or CLI:
+Runs the local Scaleway IAM API emulator (IAM v1alpha1, Account v3 projects, Secret Manager)
+until interrupted, then saves its state (--state FILE, with its journal FILE.journal). It prints the environment for any Scaleway SDK or CLI:
   export SCW_API_URL=… SCW_ACCESS_KEY=… SCW_SECRET_KEY=… SCW_DEFAULT_ORGANIZATION_ID=… SCW_DEFAULT_PROJECT_ID=…
 The owner secret key is printed when the organization is created; restarting on an existing
 --state prints everything but the secret, unless --print-credentials is given.

@@ -1,6 +1,7 @@
-// Package emulator is an HTTP server that answers the Scaleway IAM API (/iam/v1alpha1) and
-// Account v3 projects (/account/v3/projects) as the real one does, so that iamsync's tests
-// never reach Scaleway. Start one per test with Start, point scaleway-sdk-go at URL() with
+// Package emulator is an HTTP server that answers the Scaleway IAM API (/iam/v1alpha1),
+// Account v3 projects (/account/v3/projects) and a few Secret Manager calls
+// (/secret-manager/v1beta1) as the real ones do, so that iamsync's tests never reach
+// Scaleway. Start one per test with Start, point scaleway-sdk-go at URL() with
 // the Owner() credentials, and read Counts() to assert how many calls were made.
 //
 // The behaviour follows shared/scaleway-api/BEHAVIOUR.md (cited as §N) and is held to the
@@ -26,7 +27,10 @@
 // organization-scoped rules of the policies reaching the key's bearer, directly or through a
 // group: IAMManager and OrganizationManager give everything (project-level sets such as
 // AllProductsFullAccess give no IAM right); IAMReadOnly and OrganizationReadOnly every read; IAMApplication*, IAMGroup*,
-// IAMPolicy*, IAMUser*, Project* their resource. A refusal is the recorded 403 with details
+// IAMPolicy*, IAMUser*, Project* their resource. Quotas, logs and security settings are read
+// with IAMReadOnly, IAMManager, OrganizationReadOnly or OrganizationManager and written
+// (settings) with the last two managers. SSH keys and secrets are project resources, granted
+// by project-level sets per project (below). A refusal is the recorded 403 with details
 // [{"action":"read"|"write","resource":…}] ("write" is the emulator's word for non-GET).
 //
 // # Choices where the recordings are silent (§9)

@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -278,7 +279,7 @@ func (s *Server) replayOne(e *journalEntry) (err error) {
 	if err != nil {
 		return err
 	}
-	r.RemoteAddr = e.RemoteIP + ":0"
+	r.RemoteAddr = net.JoinHostPort(e.RemoteIP, "0")
 	if e.UserAgent != "" {
 		r.Header.Set("User-Agent", e.UserAgent)
 	}

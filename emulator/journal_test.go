@@ -383,3 +383,36 @@ func TestJournalSurvivesSIGKILL(t *testing.T) {
 	requireApps(t, s, acked)
 	t.Logf("%d acknowledged writes before SIGKILL, all loaded", len(acked))
 }
+
+// TestJournalReplayIgnoresTodaysQuotas: a write accepted under one quota is not undone by a
+// restart with a lower one, and an IPv6 caller's address comes back in the logs.
+func TestJournalReplayIgnoresTodaysQuotas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s1, err := New(Options{Seed: 94, StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/iam/v1alpha1/groups", strings.NewReader(`{"name":"g1","organization_id":"`+s1.OrganizationID()+`"}`))
+	req.RemoteAddr = "[2001:db8::1]:4242"
+	req.Header.Set("X-Auth-Token", s1.Owner().SecretKey)
+	rec := httptest.NewRecorder()
+	s1.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
+	}
+	createApps(t, s1, 1, "a")
+	want := stateJSON(t, s1)
+	s2, err := New(Options{StatePath: path, Quotas: map[string]int64{"groups": 0, "applications": 0}})
+	if err != nil {
+		t.Fatalf("replay under lower quotas: %v", err)
+	}
+	if got := stateJSON(t, s2); got != want {
+		t.Fatalf("replayed state differs:\n%s", firstDiff(want, got))
+	}
+	if !strings.Contains(want, `"ip": "2001:db8::1"`) {
+		t.Fatalf("the IPv6 caller is not in the logs:\n%s", want)
+	}
+	if code, _ := serve(s2, "POST", "/iam/v1alpha1/groups", s2.Owner().SecretKey, `{"name":"g2","organization_id":"`+s2.OrganizationID()+`"}`); code != 403 {
+		t.Fatalf("today's quota of 0 groups: %d, want 403", code)
+	}
+}
