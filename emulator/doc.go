@@ -54,11 +54,21 @@
 //     is not exactly one of organization_id/project_ids/account_root_user_id: 400
 //     invalid_arguments on rules[i]…; an unknown project in project_ids or
 //     default_project_id: 404 resource "project".
-//   - Names must be 1–64 characters and descriptions ≤ 200 (documented limits); IAM names are
-//     not unique, project names neither (§5.6).
+//   - Names must be 1–64 characters and descriptions ≤ 200 (documented limits); application
+//     and policy names are not unique, project names neither (§5.6); group names are
+//     (Limits below).
 //   - API key expires_at in the past: 400; PATCH accepts expires_at (SDK v1.39 sends it).
 //     expires_at is kept to the microsecond, finer digits truncated (a held-out recording,
 //     issue 10; BEHAVIOUR.md §4 still says "the client's precision").
+//   - The default project cannot be deleted, nor a project named in a rule (400).
+//   - An unknown path is 404 not_found; a known path with a wrong method 405; a malformed
+//     body or a field of the wrong type 400 invalid_arguments. Never a 500 unless injected
+//     as a fault (FuzzHandler checks it).
+//   - GET /permission-sets serves permission-sets.tsv with empty descriptions.
+//   - creation_ip is the caller's address (127.0.0.1 in tests).
+//   - Seeded users: username = email, empty names and phone, locale en_US, status
+//     activated, last_login_at null, mfa false. SetUserMFA turns mfa (and
+//     two_factor_enabled) on for tests: no API call enables MFA without an authenticator.
 //
 // # Limits
 //
@@ -74,27 +84,19 @@
 //   - Quotas: GET /quota and /quota/{name} in the SDK's Quotum shape (iam_sdk.go:1574,
 //     QuotumLimit 1096): locality_type "global", one limits entry {global:true, limit|unlimited}
 //     and the deprecated top-level limit|unlimited. Names api_keys, applications, groups,
-//     policies, users are the emulator's (no public source names the IAM quota). Only the
-//     quotas in Options.Quotas are enforced and reported with a limit; the others, and all
-//     of them by default, are unlimited, so benchmarks creating thousands of objects are
-//     never refused. DefaultQuotas holds the documented values: 100 applications, 50 groups,
-//     50 policies, 50 users (Scaleway IAM FAQ) and 100 API keys (the IAM FAQ, newer than the
-//     Organization quotas page that says 50, scaleway/docs-content#6868). Owner user, owner
-//     application and owner key count. Going over is 403 quotas_exceeded {details:
+//     policies, ssh_keys, users are the emulator's (no public source names the IAM quota).
+//     Only the quotas in Options.Quotas are enforced and reported with a limit; the others,
+//     and all of them by default, are unlimited, so benchmarks creating thousands of
+//     objects are never refused. DefaultQuotas holds the documented values: 100
+//     applications, 50 groups, 50 policies, 50 users (Scaleway IAM FAQ), 100 API keys (the
+//     IAM FAQ, newer than the Organization quotas page that says 50,
+//     scaleway/docs-content#6868) and 50 SSH keys (Organization quotas page). Owner user,
+//     owner application and owner key count. Going over is 403 quotas_exceeded {details:
 //     [{current, organization_id, quota, resource}], message, type}: the status and detail
 //     layout of scaleway-sdk-js's error tests and of a public report of a createServer 403
 //     quotas_exceeded; scaleway-sdk-go decodes it as *scw.QuotasExceededError
 //     (scw/errors.go:134, 335). Unknown quotum: 404 resource "quotum". Test helpers
 //     (NewCredentials, SeedBulk, AddUser) ignore quotas.
-//   - The default project cannot be deleted, nor a project named in a rule (400).
-//   - An unknown path is 404 not_found; a known path with a wrong method 405; a malformed
-//     body or a field of the wrong type 400 invalid_arguments. Never a 500 unless injected
-//     as a fault (FuzzHandler checks it).
-//   - GET /permission-sets serves permission-sets.tsv with empty descriptions.
-//   - creation_ip is the caller's address (127.0.0.1 in tests).
-//   - Seeded users: username = email, empty names and phone, locale en_US, status
-//     activated, last_login_at null, mfa false. SetUserMFA turns mfa (and
-//     two_factor_enabled) on for tests: no API call enables MFA without an authenticator.
 //
 // # Members (users writes)
 //
@@ -225,9 +227,10 @@
 // for loopback tests, never a real credential store.) Faults (SetFaults, FailNext) inject
 // 429 with Retry-After, 500, 503, 409 transient_state, a connection closed mid-response,
 // a write committed whose answer is lost, and latency, deterministically for a given order of
-// requests. Counts tells reads, writes, /metadata and faults apart per route template; the
-// standalone server also serves them at GET /_emulator/stats and resets them on DELETE
-// /_emulator/stats (no token needed; these paths are outside Scaleway's).
+// requests. Counts tells reads, writes, /metadata, faults and rate-limited requests apart,
+// reads and writes per route template; the standalone server also serves them at GET
+// /_emulator/stats and resets them on DELETE /_emulator/stats (no token needed; these paths
+// are outside Scaleway's).
 //
 // # Rate limit
 //
