@@ -58,6 +58,30 @@ func (b *bearer) canProject(write bool, resource, projectID string) bool {
 	return m[resource]["*"] || m[resource][projectID]
 }
 
+// checkProject is canProject answered as the recorded 403.
+func (b *bearer) checkProject(write bool, resource, projectID string) *apiError {
+	if b.canProject(write, resource, projectID) {
+		return nil
+	}
+	if write {
+		return errDenied("write", resource)
+	}
+	return errDenied("read", resource)
+}
+
+// projectToWrite validates the project_id of a create (required, existing) and the
+// bearer's right to write resource there.
+func (s *Server) projectToWrite(c *call, id, resource string) (string, *apiError) {
+	if id == "" {
+		return "", errInvalid("project_id", "required", "value is required")
+	}
+	project, e := s.checkProjectArg("project_id", id)
+	if e != nil {
+		return "", e
+	}
+	return project, c.bearer.checkProject(true, resource, project)
+}
+
 // projectLevel lists the resource classes granted per project: SSH keys and secrets belong
 // to a project, and their permission sets are project-level (permission-sets.tsv).
 // secret_access is reading a secret version's data.

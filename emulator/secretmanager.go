@@ -143,12 +143,8 @@ func (s *Server) lookupSecret(c *call, right string, write bool) (*secret, *apiE
 	if sc == nil || sc.Region != region {
 		return nil, errNotFound("secret", id)
 	}
-	if !c.bearer.canProject(write, right, sc.ProjectID) {
-		action := "read"
-		if write {
-			action = "write"
-		}
-		return nil, errDenied(action, right)
+	if e := c.bearer.checkProject(write, right, sc.ProjectID); e != nil {
+		return nil, e
 	}
 	return sc, nil
 }
@@ -236,15 +232,9 @@ func createSecret(s *Server, c *call) (int, any, *apiError) {
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
-	if req.ProjectID == "" {
-		return 0, nil, errInvalid("project_id", "required", "value is required")
-	}
-	project, e := s.checkProjectArg("project_id", req.ProjectID)
+	project, e := s.projectToWrite(c, req.ProjectID, "secret")
 	if e != nil {
 		return 0, nil, e
-	}
-	if !c.bearer.canProject(true, "secret", project) {
-		return 0, nil, errDenied("write", "secret")
 	}
 	if strings.TrimSpace(req.Name) == "" {
 		return 0, nil, errInvalid("name", "required", "value is required")

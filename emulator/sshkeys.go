@@ -207,15 +207,9 @@ func createSSHKey(s *Server, c *call) (int, any, *apiError) {
 	if e := checkSSHKeyName(req.Name); e != nil {
 		return 0, nil, e
 	}
-	if req.ProjectID == "" {
-		return 0, nil, errInvalid("project_id", "required", "value is required")
-	}
-	project, e := s.checkProjectArg("project_id", req.ProjectID)
+	project, e := s.projectToWrite(c, req.ProjectID, "ssh_key")
 	if e != nil {
 		return 0, nil, e
-	}
-	if !c.bearer.canProject(true, "ssh_key", project) {
-		return 0, nil, errDenied("write", "ssh_key")
 	}
 	pub, fp, e := parsePublicKey(req.PublicKey)
 	if e != nil {
@@ -240,12 +234,8 @@ func (s *Server) lookupSSHKey(c *call, write bool) (*sshKey, *apiError) {
 	if k == nil {
 		return nil, errNotFound("ssh_key", id)
 	}
-	if !c.bearer.canProject(write, "ssh_key", k.ProjectID) {
-		action := "read"
-		if write {
-			action = "write"
-		}
-		return nil, errDenied(action, "ssh_key")
+	if e := c.bearer.checkProject(write, "ssh_key", k.ProjectID); e != nil {
+		return nil, e
 	}
 	return k, nil
 }
