@@ -416,3 +416,40 @@ func TestJournalReplayIgnoresTodaysQuotas(t *testing.T) {
 		t.Fatalf("today's quota of 0 groups: %d, want 403", code)
 	}
 }
+
+// TestRefusedWritesChangeNothing: writes refused after some checks passed (a quota reached
+// once the rules are valid, a PATCH whose second field is bad) leave no trace, so the journal,
+// which holds only accepted writes, still rebuilds the state.
+func TestRefusedWritesChangeNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s1, err := New(Options{Seed: 96, StatePath: path, Quotas: map[string]int64{"policies": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, org := s1.Owner().SecretKey, s1.OrganizationID()
+	pol := `{"name":"p","organization_id":"` + org + `","no_principal":true,"rules":[{"permission_set_names":["IAMReadOnly"],"organization_id":"` + org + `"}]}`
+	if code, body := serve(s1, "POST", "/iam/v1alpha1/policies", tok, pol); code != 200 {
+		t.Fatalf("first policy: %d %s", code, body)
+	}
+	if code, _ := serve(s1, "POST", "/iam/v1alpha1/policies", tok, pol); code != 403 {
+		t.Fatalf("second policy over a quota of 1: %d, want 403", code)
+	}
+	_, body := serve(s1, "POST", "/account/v3/projects", tok, `{"name":"p","organization_id":"`+org+`"}`)
+	var p struct{ ID string }
+	json.Unmarshal([]byte(body), &p)
+	if code, _ := serve(s1, "PATCH", "/account/v3/projects/"+p.ID, tok, `{"name":"renamed","description":"`+strings.Repeat("d", 201)+`"}`); code != 400 {
+		t.Fatalf("PATCH with a too long description: %d, want 400", code)
+	}
+	if _, body := serve(s1, "GET", "/account/v3/projects/"+p.ID, tok, ""); !strings.Contains(body, `"name":"p"`) {
+		t.Fatalf("a refused PATCH renamed the project: %s", body)
+	}
+	createApps(t, s1, 2, "after")
+	want := stateJSON(t, s1)
+	s2, err := New(Options{StatePath: path})
+	if err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if got := stateJSON(t, s2); got != want {
+		t.Fatalf("replayed state differs:\n%s", firstDiff(want, got))
+	}
+}

@@ -251,11 +251,13 @@ func createPolicy(s *Server, c *call) (int, any, *apiError) {
 	if !given {
 		return 0, nil, errInvalid("principal", "required", "one of user_id, group_id, application_id, no_principal must be set")
 	}
-	rules, e := s.buildRules(req.Rules)
-	if e != nil {
+	// The quota before the rules: buildRules draws rule IDs, and a refused write must draw
+	// nothing (the journal replays only accepted ones, journal.go).
+	if e := s.checkQuota("policies"); e != nil {
 		return 0, nil, e
 	}
-	if e := s.checkQuota("policies"); e != nil {
+	rules, e := s.buildRules(req.Rules)
+	if e != nil {
 		return 0, nil, e
 	}
 	p := s.newPolicy(req.Name, req.Description, req.Tags, c.now)

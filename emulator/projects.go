@@ -134,16 +134,21 @@ func updateProject(s *Server, c *call) (int, any, *apiError) {
 	if e := decode(c, &req); e != nil {
 		return 0, nil, e
 	}
+	// Everything is checked before anything changes: a refused PATCH changes nothing.
 	if req.Name != nil {
 		if e := checkName("name", *req.Name); e != nil {
 			return 0, nil, e
 		}
-		p.Name = *req.Name
 	}
 	if req.Description != nil {
 		if e := checkDescription(*req.Description); e != nil {
 			return 0, nil, e
 		}
+	}
+	if req.Name != nil {
+		p.Name = *req.Name
+	}
+	if req.Description != nil {
 		p.Description = *req.Description
 	}
 	p.UpdatedAt = c.now
