@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// FuzzHandler: no method, path, query or body gives a 500 or a panic, and every answer is
-// JSON with a status the real API uses.
+// FuzzHandler: no method, path, query or body gives a 500 or a panic, every answer is JSON
+// with a status the real API uses, and a refused write changes nothing (the journal holds
+// only accepted writes and must rebuild the state from them, journal.go).
 func FuzzHandler(f *testing.F) {
 	s, err := New(Options{Seed: 30, ManagedObjects: true, Users: []string{"fuzz@example.com"}, Now: fixedClock()})
 	if err != nil {
@@ -63,7 +64,13 @@ func FuzzHandler(f *testing.F) {
 		rec := httptest.NewRecorder()
 		mu.Lock()
 		defer mu.Unlock()
+		before := stateJSON(t, s)
 		s.Handler().ServeHTTP(rec, req)
+		if method != http.MethodGet && rec.Code >= 400 {
+			if after := stateJSON(t, s); after != before {
+				t.Fatalf("%s %s %q was refused (%d %s) but changed the state: %s", method, path, body, rec.Code, rec.Body.String(), firstDiff(before, after))
+			}
+		}
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q: %d %s", method, path, body, rec.Code, rec.Body.String())
 		}
