@@ -220,6 +220,9 @@ func (s *Server) checkpointLocked() error {
 		return nil
 	}
 	j := s.journal
+	if j == nil {
+		return errors.New("the emulator is closed: its state file is no longer written")
+	}
 	s.st.JournalSeq = j.appended.Load()
 	data, err := json.Marshal(s.st)
 	if err != nil {
