@@ -34,6 +34,7 @@ var Codes = map[string]string{
 	"E505": "empty rule (no permission sets) or policy without rules",
 	"E506": "rule repeated in a policy",
 	"E507": "policy principal missing or not exactly one",
+	"E508": "rule's expires_at has passed (warning)",
 	"E601": "expiry in the past",
 	"E602": "invalid duration",
 	"E603": "rotate_before does not fit the key's expiry",
