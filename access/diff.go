@@ -162,53 +162,37 @@ func Projected(live, desired *model.Org) *model.Org {
 	if desired == nil {
 		desired = &model.Org{}
 	}
-	stack := desired.Stack
-	out := &model.Org{OrganizationID: live.OrganizationID, Stack: stack, Projects: live.Projects, Users: live.Users, APIKeys: live.APIKeys}
+	out := &model.Org{OrganizationID: live.OrganizationID, Stack: desired.Stack, Projects: live.Projects, Users: live.Users, APIKeys: live.APIKeys}
 	if out.OrganizationID == "" {
 		out.OrganizationID = desired.OrganizationID
 	}
-	// replaced reports whether a live element gives way to the manifests: the stack owns it
-	// (declared or not: undeclared ones are deleted), or it is unowned and the manifests adopt
-	// their namesake.
-	replaced := func(m *model.Meta, declared map[string]*model.Meta, name string) bool {
-		if m.Managed {
-			return false
-		}
-		if m.Owner == stack && stack != "" {
-			return true
-		}
-		d, ok := declared[name]
-		return ok && m.Owner == "" && d.Adopt
-	}
-	apps := map[string]*model.Meta{}
-	for _, a := range desired.Applications {
-		apps[a.Name] = &a.Meta
-	}
-	for _, a := range live.Applications {
-		if !replaced(&a.Meta, apps, a.Name) {
-			out.Applications = append(out.Applications, a)
-		}
-	}
-	out.Applications = append(out.Applications, desired.Applications...)
-	groups := map[string]*model.Meta{}
-	for _, g := range desired.Groups {
-		groups[g.Name] = &g.Meta
-	}
-	for _, g := range live.Groups {
-		if !replaced(&g.Meta, groups, g.Name) {
-			out.Groups = append(out.Groups, g)
-		}
-	}
-	out.Groups = append(out.Groups, desired.Groups...)
-	policies := map[string]*model.Meta{}
-	for _, p := range desired.Policies {
-		policies[p.Name] = &p.Meta
-	}
-	for _, p := range live.Policies {
-		if !replaced(&p.Meta, policies, p.Name) {
-			out.Policies = append(out.Policies, p)
-		}
-	}
-	out.Policies = append(out.Policies, desired.Policies...)
+	out.Applications = project(live.Applications, desired.Applications, desired.Stack,
+		func(a *model.Application) (*model.Meta, string) { return &a.Meta, a.Name })
+	out.Groups = project(live.Groups, desired.Groups, desired.Stack,
+		func(g *model.Group) (*model.Meta, string) { return &g.Meta, g.Name })
+	out.Policies = project(live.Policies, desired.Policies, desired.Stack,
+		func(p *model.Policy) (*model.Meta, string) { return &p.Meta, p.Name })
 	return out
+}
+
+// project is one kind's part of Projected: the live elements that do not give way to the
+// manifests, then the manifests' elements. A live element gives way when the stack owns it
+// (declared or not: undeclared ones are deleted), or when it is unowned and the manifests adopt
+// their namesake; provider-managed ones never do.
+func project[T any](live, desired []T, stack string, meta func(T) (*model.Meta, string)) []T {
+	adopted := map[string]bool{}
+	for _, d := range desired {
+		if m, name := meta(d); m.Adopt {
+			adopted[name] = true
+		}
+	}
+	out := make([]T, 0, len(live)+len(desired))
+	for _, l := range live {
+		m, name := meta(l)
+		gone := !m.Managed && (stack != "" && m.Owner == stack || m.Owner == "" && adopted[name])
+		if !gone {
+			out = append(out, l)
+		}
+	}
+	return append(out, desired...)
 }
