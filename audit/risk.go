@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamsync/iamsync/access"
 	"github.com/iamsync/iamsync/model"
 )
 
@@ -53,9 +54,6 @@ func (v *view) emit(code string, key model.Key, m *model.Meta, pos model.Pos, ms
 // skip leaves out provider-managed objects: nobody can change them.
 func skip(m *model.Meta) bool { return m.Managed }
 
-// adminSets are the permission sets that amount to owning the organization (IAM101).
-var adminSets = []string{"AllProductsFullAccess", "IAMManager", "OrganizationManager"}
-
 // adminApplications: IAM101, an application holding an admin set on the whole organization,
 // directly or through a group it is a member of.
 func (v *view) adminApplications() {
@@ -81,7 +79,9 @@ func (v *view) adminApplications() {
 				continue
 			}
 			for _, set := range r.PermissionSets {
-				if !slices.Contains(adminSets, set) {
+				// The same notion as a high access tier (access.TierOf), so that a plan's
+				// access review and the audit agree on what owning the organization is.
+				if !access.IsAdmin(set) {
 					continue
 				}
 				for _, app := range apps {

@@ -209,9 +209,15 @@ type Rule struct {
 	// Organization scopes the rule to the organization (for project-level sets: every project).
 	Organization bool `json:"organization,omitempty"`
 	// Projects are project IDs on live values; names or IDs on desired values until resolved.
-	Projects  []string `json:"projects,omitempty"`
-	Condition string   `json:"condition,omitempty"`
-	Pos       Pos      `json:"pos,omitzero"`
+	Projects []string `json:"projects,omitempty"`
+	// Condition is the rule's condition as the API stores it: on desired values with an
+	// ExpiresAt, the manifest's condition with the expiry clause compiled in (WithExpiry).
+	Condition string `json:"condition,omitempty"`
+	// ExpiresAt is the manifest's expires_at (desired only; live rules carry the instant in
+	// their Condition alone, see Rule.Expiry). Scaleway enforces it through the condition; it is
+	// kept here so that a plan can drop the rule once the instant has passed.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Pos       Pos        `json:"pos,omitzero"`
 }
 
 // APIKey is an application's API key. Its identity within the application is Name, which

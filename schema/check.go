@@ -29,6 +29,11 @@ func (c *checker) add(s src, sub, code string, key model.Key, msg, hint string) 
 	c.ds = append(c.ds, Diagnostic{Pos: s.pos(sub), Path: s.path(sub), Key: key, Code: code, Severity: SeverityError, Msg: msg, Hint: hint})
 }
 
+// warn records a problem that does not stop the set from loading.
+func (c *checker) warn(s src, sub, code string, key model.Key, msg, hint string) {
+	c.ds = append(c.ds, Diagnostic{Pos: s.pos(sub), Path: s.path(sub), Key: key, Code: code, Severity: SeverityWarning, Msg: msg, Hint: hint})
+}
+
 func (c *checker) run() {
 	apps := c.uniqueApps()
 	groups := c.uniqueGroups()
@@ -165,6 +170,13 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 			c.add(s, sub+"/projects", "E502", p.Key(),
 				fmt.Sprintf("%s %s organization-level and cannot be scoped to projects", strings.Join(orgSets, ", "), plural(len(orgSets), "is", "are")),
 				"replace projects with organization: true")
+		}
+		c.lintCondition(s, sub+"/condition", p.Key())
+		if r.ExpiresAt != nil && !r.ExpiresAt.After(c.now) {
+			// Not an error: the rule expiring is the point of expires_at, and the next apply
+			// removes it. It is dead text in the manifests all the same.
+			c.warn(s, sub+"/expires_at", "E508", p.Key(), fmt.Sprintf("this rule expired on %s: Scaleway no longer honours it, and the next apply removes it", r.ExpiresAt.Format(time.RFC3339)),
+				"delete the rule from the manifests, or set a later expires_at to extend the grant")
 		}
 		canon := r.Canonical()
 		if first, ok := seen[canon]; ok {

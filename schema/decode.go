@@ -163,14 +163,24 @@ func decodeFile(f *file, srcs *sources) decoded {
 			Tags:        strs(field(n, "tags")),
 			Principal:   decodePrincipal(field(n, "principal")),
 		}
-		for _, rn := range items(field(n, "rules")) {
-			p.Rules = append(p.Rules, model.Rule{
+		for j, rn := range items(field(n, "rules")) {
+			r := model.Rule{
 				PermissionSets: strs(field(rn, "permission_sets")),
 				Organization:   boolean(field(rn, "organization")),
 				Projects:       projectRefs(strs(field(rn, "projects"))),
 				Condition:      str(field(rn, "condition")),
 				Pos:            nodePos(f.name, rn),
-			})
+			}
+			// expires_at is compiled into the condition, so that Scaleway enforces it itself;
+			// ExpiresAt stays beside it for the differ (model/expiry.go).
+			ptr := "/policies/" + strconv.Itoa(i) + "/rules/" + strconv.Itoa(j) + "/expires_at"
+			if at := str(field(rn, "expires_at")); at != "" && !f.isBad(ptr) {
+				if t, ok := parseTime(at); ok {
+					r.ExpiresAt = &t
+					r.Condition = model.WithExpiry(r.Condition, t)
+				}
+			}
+			p.Rules = append(p.Rules, r)
 		}
 		d.policies = append(d.policies, p)
 		srcs.policies[p] = src{f, "/policies/" + strconv.Itoa(i)}

@@ -9,8 +9,8 @@ import (
 	"github.com/iamsync/iamsync/model"
 )
 
-// Severity of a diagnostic. Every check of the loader is an error today; the type leaves room for
-// warnings without changing the shape.
+// Severity of a diagnostic. Warnings (E508, E705, E706) are reported but do not stop a set from
+// loading.
 type Severity string
 
 // Severities.
@@ -34,12 +34,16 @@ type Diagnostic struct {
 	Hint string `json:"hint,omitempty"`
 }
 
-// String formats d compiler-style: file:line:col: message (path) [code].
+// String formats d compiler-style: file:line:col: message (path) [code], with "warning: "
+// before the message of a warning.
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	if p := d.Pos.String(); p != "" {
 		b.WriteString(p)
 		b.WriteString(": ")
+	}
+	if d.Severity == SeverityWarning {
+		b.WriteString("warning: ")
 	}
 	b.WriteString(d.Msg)
 	if d.Path != "" {

@@ -1,6 +1,7 @@
 // Package schema reads iamsync manifests: YAML files checked against an embedded JSON Schema
 // (draft 2020-12) and then against the rules a schema cannot express (unique names across files,
-// references, the permission-set catalog and its scope rules, API key expiry and secret routing),
+// references, the permission-set catalog and its scope rules, API key expiry and secret routing,
+// rule conditions parsed as CEL, see condition.go),
 // and returns the desired state as a *model.Org whose elements carry their source positions.
 //
 // Loading is strict and offline: unknown fields, duplicate keys, anchors and aliases, tabs and
@@ -21,7 +22,8 @@
 //	              | {external_application: NAME} | {external_group: NAME}   (another stack's)
 //	              | {application_id: UUID} | {group_id: UUID} | {user_id: UUID}   (required)
 //	  rules:      permission_sets (at least one, one scope type), organization: true | projects: [NAME or ID],
-//	              condition (passed through)
+//	              condition (CEL, linted offline, passed through), expires_at (RFC 3339 or date;
+//	              compiled into the condition as request.time < timestamp("…"))
 //	api_keys:     application (keys of an application declared in another file), then as below
 //	  api key:    name, description, default_project, secret (required), access_key (adopt),
 //	              expires_in (duration or never) | expires_at (RFC 3339 or date) (exactly one),

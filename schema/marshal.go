@@ -54,6 +54,7 @@ type (
 		Organization   bool     `yaml:"organization,omitempty"`
 		Projects       []string `yaml:"projects,omitempty,flow"`
 		Condition      string   `yaml:"condition,omitempty"`
+		ExpiresAt      string   `yaml:"expires_at,omitempty"`
 	}
 	manifestKey struct {
 		Application    string         `yaml:"application,omitempty"`
@@ -113,7 +114,16 @@ func Marshal(org *model.Org) ([]byte, error) {
 	for _, p := range org.Policies {
 		mp := manifestPolicy{Name: p.Name, Description: p.Description, Tags: p.Tags, Adopt: p.Adopt, Audit: audit(p.Ignore), Principal: principalValue(p.Principal)}
 		for _, r := range p.Rules {
-			mp.Rules = append(mp.Rules, manifestRule{PermissionSets: r.PermissionSets, Organization: r.Organization, Projects: r.Projects, Condition: r.Condition})
+			mr := manifestRule{PermissionSets: r.PermissionSets, Organization: r.Organization, Projects: r.Projects, Condition: r.Condition}
+			// The loader compiled expires_at into the condition: write them apart again, or
+			// loading the output would compile the expiry twice.
+			if r.ExpiresAt != nil {
+				if base, _, ok := model.SplitExpiry(r.Condition); ok {
+					mr.Condition = base
+				}
+				mr.ExpiresAt = r.ExpiresAt.UTC().Format(time.RFC3339Nano)
+			}
+			mp.Rules = append(mp.Rules, mr)
 		}
 		m.Policies = append(m.Policies, mp)
 	}

@@ -50,6 +50,7 @@ type entry struct {
 // file is one parsed manifest file.
 type file struct {
 	name    string
+	data    []byte // the file's text, for positions inside scalars (condition.go)
 	lines   int
 	root    *yaml.Node // the document's top mapping
 	doc     any        // root as JSON values, for the schema validator
@@ -166,7 +167,7 @@ func parseFile(name string, data []byte, lim Limits) (*file, []Diagnostic) {
 		return nil, diag(1, 1, "E107", "the file is empty",
 			"write at least 'version: 1' and 'stack: NAME', or delete the file")
 	}
-	f := &file{name: name, lines: bytes.Count(data, []byte("\n")) + 1, root: doc.Content[0], entries: map[string]entry{}, bad: map[string]bool{}, badAnc: map[string]bool{}}
+	f := &file{name: name, data: data, lines: bytes.Count(data, []byte("\n")) + 1, root: doc.Content[0], entries: map[string]entry{}, bad: map[string]bool{}, badAnc: map[string]bool{}}
 	var ds []Diagnostic
 	nodes := 0
 	ok := checkNodes(f, f.root, 1, &nodes, lim, &ds)
