@@ -197,20 +197,50 @@ func (r *runner) runPhase(ctx, callCtx context.Context, actions []plan.Action) {
 	wg.Wait()
 }
 
+// handler is how apply carries out the actions on one kind: the one table a new kind is
+// added to in this package. create and update get the action (its Resource is of the kind);
+// replace, when set, makes the new resource and retires the old one (API keys only).
+type handler struct {
+	create  func(r *runner, ctx context.Context, a plan.Action) (id, secret string, err error)
+	update  func(r *runner, ctx context.Context, a plan.Action) error
+	replace func(r *runner, ctx context.Context, a plan.Action) (id, secret string, err error)
+	delete  func(w Writer, ctx context.Context, id string) error
+}
+
+// handlerOf is the table of handlers (a function, not a map variable, because the handlers
+// themselves delete twins through it).
+func handlerOf(k model.Kind) (handler, bool) {
+	switch k {
+	case model.KindApplication:
+		return handler{create: createApplication, update: updateApplication, delete: Writer.DeleteApplication}, true
+	case model.KindGroup:
+		return handler{create: createGroup, update: updateGroup, delete: Writer.DeleteGroup}, true
+	case model.KindPolicy:
+		return handler{create: createPolicy, update: updatePolicy, delete: Writer.DeletePolicy}, true
+	case model.KindAPIKey:
+		return handler{create: createAPIKey, update: updateAPIKey, replace: replaceAPIKey, delete: Writer.DeleteAPIKey}, true
+	}
+	return handler{}, false
+}
+
 func (r *runner) run(ctx context.Context, a plan.Action) Event {
+	h, ok := handlerOf(a.Key.Kind)
+	if !ok {
+		return Event{Err: fmt.Errorf("unknown kind %q", a.Key.Kind)}
+	}
 	var id, secret string
 	var err error
-	switch a.Key.Kind {
-	case model.KindApplication:
-		id, err = r.application(ctx, a)
-	case model.KindGroup:
-		id, err = r.group(ctx, a)
-	case model.KindPolicy:
-		id, err = r.policy(ctx, a)
-	case model.KindAPIKey:
-		id, secret, err = r.apiKey(ctx, a)
+	switch {
+	case a.Op == plan.Create:
+		id, secret, err = h.create(r, ctx, a)
+	case a.Op == plan.Update, a.Op == plan.Adopt:
+		id, err = a.ID, h.update(r, ctx, a)
+	case a.Op == plan.Replace && h.replace != nil:
+		id, secret, err = h.replace(r, ctx, a)
+	case a.Op == plan.Delete:
+		id, err = a.ID, h.delete(r.w, ctx, a.ID)
 	default:
-		err = fmt.Errorf("unknown kind %q", a.Key.Kind)
+		err = fmt.Errorf("cannot %s a %s", a.Op, a.Key.Kind)
 	}
 	if err == nil && id != "" && a.Op != plan.Delete {
 		r.ids.set(a.Key, id)
@@ -222,92 +252,96 @@ func (r *runner) tags(user []string) []string {
 	return append(append([]string{}, user...), model.OwnerTag(r.opts.Stack))
 }
 
-func (r *runner) application(ctx context.Context, a plan.Action) (string, error) {
-	switch a.Op {
-	case plan.Create:
-		d := a.Application
-		return r.create(ctx, a.Key, "", func() (string, error) {
-			return r.w.CreateApplication(ctx, d.Name, d.Description, r.tags(d.Tags))
-		})
-	case plan.Update, plan.Adopt:
-		return a.ID, r.w.UpdateApplication(ctx, a.ID, a.Application.Description, r.tags(a.Application.Tags))
-	case plan.Delete:
-		return a.ID, r.w.DeleteApplication(ctx, a.ID)
-	}
-	return "", fmt.Errorf("cannot %s an application", a.Op)
+func createApplication(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
+	d := a.Resource.(*model.Application)
+	id, err := r.create(ctx, a.Key, "", func() (string, error) {
+		return r.w.CreateApplication(ctx, d.Name, d.Description, r.tags(d.Tags))
+	})
+	return id, "", err
 }
 
-func (r *runner) group(ctx context.Context, a plan.Action) (string, error) {
-	if a.Op == plan.Delete {
-		return a.ID, r.w.DeleteGroup(ctx, a.ID)
-	}
-	g := a.Group
+func updateApplication(r *runner, ctx context.Context, a plan.Action) error {
+	d := a.Resource.(*model.Application)
+	return r.w.UpdateApplication(ctx, a.ID, d.Description, r.tags(d.Tags))
+}
+
+func createGroup(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
+	g := a.Resource.(*model.Group)
 	userIDs, appIDs, err := r.ids.members(g.Members)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	id := a.ID
-	switch a.Op {
-	case plan.Create:
-		id, err = r.create(ctx, a.Key, "", func() (string, error) {
-			return r.w.CreateGroup(ctx, g.Name, g.Description, r.tags(g.Tags))
-		})
-		if err != nil {
-			return "", err
-		}
-		if len(userIDs)+len(appIDs) == 0 {
-			return id, nil
-		}
-		return id, r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
-	case plan.Update, plan.Adopt:
-		if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) {
-			if err := r.w.UpdateGroup(ctx, id, g.Description, r.tags(g.Tags)); err != nil {
-				return id, err
-			}
-		}
-		if !a.Changed(plan.FieldMembers) {
-			return id, nil
-		}
-		if len(userIDs)+len(appIDs) > 0 {
-			return id, r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
-		}
-		// Emptying a group: what set-members answers to two empty lists was never recorded
-		// (BEHAVIOUR.md §5.4), so members leave one by one, as Terraform does.
-		c, _ := a.Change(plan.FieldMembers)
-		for _, m := range c.Removed {
-			if err := r.removeMember(ctx, id, m); err != nil {
-				return id, err
-			}
-		}
-		return id, nil
+	id, err := r.create(ctx, a.Key, "", func() (string, error) {
+		return r.w.CreateGroup(ctx, g.Name, g.Description, r.tags(g.Tags))
+	})
+	if err != nil || len(userIDs)+len(appIDs) == 0 {
+		return id, "", err
 	}
-	return "", fmt.Errorf("cannot %s a group", a.Op)
+	return id, "", r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
 }
 
-func (r *runner) policy(ctx context.Context, a plan.Action) (string, error) {
-	if a.Op == plan.Delete {
-		return a.ID, r.w.DeletePolicy(ctx, a.ID)
+func updateGroup(r *runner, ctx context.Context, a plan.Action) error {
+	g := a.Resource.(*model.Group)
+	userIDs, appIDs, err := r.ids.members(g.Members)
+	if err != nil {
+		return err
 	}
-	p := *a.Policy
+	if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) {
+		if err := r.w.UpdateGroup(ctx, a.ID, g.Description, r.tags(g.Tags)); err != nil {
+			return err
+		}
+	}
+	c, changed := a.Change(plan.FieldMembers)
+	if !changed {
+		return nil
+	}
+	if len(userIDs)+len(appIDs) > 0 {
+		return r.w.SetGroupMembers(ctx, a.ID, userIDs, appIDs)
+	}
+	// Emptying a group: what set-members answers to two empty lists was never recorded
+	// (BEHAVIOUR.md §5.4), so members leave one by one, as Terraform does.
+	for _, v := range c.Removed {
+		if v.Member == nil {
+			return fmt.Errorf("a members change without a member: the plan is damaged; run plan again")
+		}
+		if err := r.removeMember(ctx, a.ID, *v.Member); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// policyWithIDs is the action's policy with its principal resolved to an ID.
+func (r *runner) policyWithIDs(a plan.Action) (*model.Policy, error) {
+	p := *a.Resource.(*model.Policy)
 	var err error
-	if p.Principal, err = r.ids.principal(p.Principal); err != nil {
-		return "", err
+	p.Principal, err = r.ids.principal(p.Principal)
+	return &p, err
+}
+
+func createPolicy(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
+	p, err := r.policyWithIDs(a)
+	if err != nil {
+		return "", "", err
 	}
-	switch a.Op {
-	case plan.Create:
-		return r.create(ctx, a.Key, "", func() (string, error) { return r.w.CreatePolicy(ctx, &p, r.tags(p.Tags)) })
-	case plan.Update, plan.Adopt:
-		if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) || a.Changed(plan.FieldPrincipal) {
-			if err := r.w.UpdatePolicy(ctx, a.ID, &p, r.tags(p.Tags)); err != nil {
-				return a.ID, err
-			}
-		}
-		if a.Changed(plan.FieldRules) {
-			return a.ID, r.w.SetRules(ctx, a.ID, p.Rules)
-		}
-		return a.ID, nil
+	id, err := r.create(ctx, a.Key, "", func() (string, error) { return r.w.CreatePolicy(ctx, p, r.tags(p.Tags)) })
+	return id, "", err
+}
+
+func updatePolicy(r *runner, ctx context.Context, a plan.Action) error {
+	p, err := r.policyWithIDs(a)
+	if err != nil {
+		return err
 	}
-	return "", fmt.Errorf("cannot %s a policy", a.Op)
+	if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) || a.Changed(plan.FieldPrincipal) {
+		if err := r.w.UpdatePolicy(ctx, a.ID, p, r.tags(p.Tags)); err != nil {
+			return err
+		}
+	}
+	if a.Changed(plan.FieldRules) {
+		return r.w.SetRules(ctx, a.ID, p.Rules)
+	}
+	return nil
 }
 
 // create runs a creation and settles an ambiguous outcome by looking the resource up: a
@@ -386,69 +420,66 @@ func (r *runner) settle(ctx context.Context, key model.Key, parent, id string) s
 	return w.ID
 }
 
-// removeMember removes member ("application:NAME" or "user:EMAIL", as plan writes them) from
-// group id. A member the live reader could not name is written with its ID instead.
-func (r *runner) removeMember(ctx context.Context, id, member string) error {
-	kind, name, _ := strings.Cut(member, ":")
-	if kind == "user" {
-		uid, err := r.ids.user(name)
+// removeMember removes m from group id. A member the live reader could not name carries its
+// ID as its name, and is removed by it.
+func (r *runner) removeMember(ctx context.Context, id string, m model.Member) error {
+	if m.Kind == model.PrincipalUser {
+		uid, err := r.ids.user(m.Name)
 		if err != nil {
-			uid = name
+			uid = m.Name
 		}
 		return r.w.RemoveGroupMember(ctx, id, uid, "")
 	}
-	aid, err := r.ids.id(model.Key{Kind: model.KindApplication, Name: name})
+	aid, err := r.ids.id(model.Key{Kind: model.KindApplication, Name: m.Name})
 	if err != nil {
-		aid = name
+		aid = m.Name
 	}
 	return r.w.RemoveGroupMember(ctx, id, "", aid)
 }
 
-// delete deletes an application, group or policy by ID.
+// delete deletes a resource of kind by ID (a twin a create made).
 func (r *runner) delete(ctx context.Context, kind model.Kind, id string) error {
-	switch kind {
-	case model.KindApplication:
-		return r.w.DeleteApplication(ctx, id)
-	case model.KindGroup:
-		return r.w.DeleteGroup(ctx, id)
-	case model.KindPolicy:
-		return r.w.DeletePolicy(ctx, id)
+	h, ok := handlerOf(kind)
+	if !ok {
+		return fmt.Errorf("cannot delete a %s", kind)
 	}
-	return fmt.Errorf("cannot delete a %s here", kind)
+	return h.delete(r.w, ctx, id)
 }
 
-func (r *runner) apiKey(ctx context.Context, a plan.Action) (id, secret string, err error) {
-	k := a.APIKey
-	switch a.Op {
-	case plan.Delete:
-		return a.ID, "", r.w.DeleteAPIKey(ctx, a.ID)
-	case plan.Update, plan.Adopt:
-		return a.ID, "", r.w.UpdateAPIKey(ctx, a.ID, model.KeyDescription(k.Description, r.opts.Stack, k.Name), k.DefaultProject)
-	case plan.Create, plan.Replace:
-		newID, secret, err := r.createKey(ctx, a)
-		if err != nil || a.Op == plan.Create {
-			return newID, secret, err
-		}
-		// The old key goes only once the new one's secret is safely stored; with a grace
-		// period it is only marked retired, and a later plan deletes it.
-		if a.RetireUntil != nil {
-			if err := r.w.UpdateAPIKey(ctx, a.ID, model.RetiredKeyDescription(k.Description, r.opts.Stack, k.Name, *a.RetireUntil), ""); err != nil {
-				return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but marking the old key %s as retired failed: %w", newID, secret, a.ID, err)
-			}
-			return newID, secret, nil
-		}
-		if err := r.w.DeleteAPIKey(ctx, a.ID); err != nil {
-			return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but deleting the old key %s failed: %w", newID, secret, a.ID, err)
+func updateAPIKey(r *runner, ctx context.Context, a plan.Action) error {
+	k := a.Resource.(*model.APIKey)
+	return r.w.UpdateAPIKey(ctx, a.ID, model.KeyDescription(k.Description, r.opts.Stack, k.Name), k.DefaultProject)
+}
+
+func createAPIKey(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
+	return r.createKey(ctx, a)
+}
+
+// replaceAPIKey creates the new key, and deletes the old one only once the new one's secret is
+// safely stored; with a grace period the old key is only marked retired, and a later plan
+// deletes it.
+func replaceAPIKey(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
+	k := a.Resource.(*model.APIKey)
+	newID, secret, err := r.createKey(ctx, a)
+	if err != nil {
+		return newID, secret, err
+	}
+	if a.RetireUntil != nil {
+		if err := r.w.UpdateAPIKey(ctx, a.ID, model.RetiredKeyDescription(k.Description, r.opts.Stack, k.Name, *a.RetireUntil), ""); err != nil {
+			return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but marking the old key %s as retired failed: %w", newID, secret, a.ID, err)
 		}
 		return newID, secret, nil
 	}
-	return "", "", fmt.Errorf("cannot %s an API key", a.Op)
+	if err := r.w.DeleteAPIKey(ctx, a.ID); err != nil {
+		return newID, secret, fmt.Errorf("new key %s is stored in secret %s, but deleting the old key %s failed: %w", newID, secret, a.ID, err)
+	}
+	return newID, secret, nil
 }
 
 // createKey creates a key and stores its secret before returning. A key whose secret is not
 // stored must not survive: it is deleted, and if even that fails it is reported as an orphan.
 func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, error) {
-	k := a.APIKey
+	k := a.Resource.(*model.APIKey)
 	appID, err := r.ids.id(model.Key{Kind: model.KindApplication, Name: k.Application})
 	if err != nil {
 		return "", "", err

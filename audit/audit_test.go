@@ -350,7 +350,7 @@ groups:
 		t.Errorf("drift (-want +got):\n%s", diff)
 	}
 	i := slices.IndexFunc(rep.Findings, func(f Finding) bool { return f.Code == "IAM001" })
-	if f := rep.Findings[i]; len(f.Changes) != 1 || f.Changes[0].Old != "changed by hand" || !strings.Contains(f.Msg, `description is "changed by hand" (manifests: "frontend")`) {
+	if f := rep.Findings[i]; len(f.Changes) != 1 || f.Changes[0].Old == nil || f.Changes[0].Old.Text != "changed by hand" || !strings.Contains(f.Msg, `description is "changed by hand" (manifests: "frontend")`) {
 		t.Errorf("IAM001 does not give the field change: %+v", f)
 	}
 	if !rep.Fails(0) {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/iamsync/iamsync/model"
@@ -42,10 +43,10 @@ func driftFindings(desired, live *model.Org, opts Options) ([]Finding, error) {
 	for _, a := range p.Actions {
 		switch a.Op {
 		case plan.Update:
-			add("IAM001", a, "changed outside iamsync: "+describeChanges(a.Changes))
+			add("IAM001", a, "changed outside iamsync: "+describeChanges(p, a.Changes))
 		case plan.Replace:
 			if a.Changed(plan.FieldApplication) || strings.Contains(a.Reason, "cannot be changed in place") {
-				add("IAM001", a, "changed outside iamsync: "+describeChanges(a.Changes))
+				add("IAM001", a, "changed outside iamsync: "+describeChanges(p, a.Changes))
 			}
 		case plan.Create:
 			f := a
@@ -74,21 +75,36 @@ func driftFindings(desired, live *model.Org, opts Options) ([]Finding, error) {
 }
 
 // describeChanges says what changed, live value first: "description "x" (manifests: "y")".
-func describeChanges(cs []plan.FieldChange) string {
+func describeChanges(p *plan.Plan, cs []plan.Change) string {
 	var parts []string
+	texts := func(f plan.Field, vs []plan.Value) string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = p.ValueText(f, v)
+		}
+		slices.Sort(out)
+		return strings.Join(out, ", ")
+	}
 	for _, c := range cs {
-		if c.IsSet() {
+		if c.Field.IsSet() {
 			var s []string
 			if len(c.Removed) > 0 {
-				s = append(s, "not in the manifests: "+strings.Join(c.Removed, ", "))
+				s = append(s, "not in the manifests: "+texts(c.Field, c.Removed))
 			}
 			if len(c.Added) > 0 {
-				s = append(s, "missing: "+strings.Join(c.Added, ", "))
+				s = append(s, "missing: "+texts(c.Field, c.Added))
 			}
 			parts = append(parts, fmt.Sprintf("%s (%s)", c.Field, strings.Join(s, "; ")))
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s is %q (manifests: %q)", c.Field, c.Old, c.New))
+		var old, new string
+		if c.Old != nil {
+			old = p.ValueText(c.Field, *c.Old)
+		}
+		if c.New != nil {
+			new = p.ValueText(c.Field, *c.New)
+		}
+		parts = append(parts, fmt.Sprintf("%s is %q (manifests: %q)", c.Field, old, new))
 	}
 	return strings.Join(parts, ", ")
 }

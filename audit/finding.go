@@ -91,7 +91,7 @@ type Finding struct {
 	Hint     string   `json:"hint,omitempty"`
 	Source   Source   `json:"source"`
 	// Changes are a drifted resource's fields, live value in Old, manifest value in New (IAM001).
-	Changes []plan.FieldChange `json:"changes,omitempty"`
+	Changes []plan.Change `json:"changes,omitempty"`
 	// Suppressed is set when the manifest silences the rule on the element.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
 

@@ -135,11 +135,7 @@ func resolvePath(env Env, p string) string {
 }
 
 // readLive reads what a plan for desired needs: every list, and the rules of the policies the
-// diff may compare (this stack's, and those named in the manifests).
+// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers).
 func readLive(ctx context.Context, client *live.Client, desired *model.Org) (*model.Org, error) {
-	names := map[string]bool{}
-	for _, p := range desired.Policies {
-		names[p.Name] = true
-	}
-	return client.Read(ctx, live.ReadOptions{RulesFor: live.PolicyFilter(desired.Stack, names)})
+	return client.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(desired).WantsRules})
 }

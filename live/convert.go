@@ -11,7 +11,7 @@ import (
 // toModel turns the SDK's view into a model.Org whose references are names, like the
 // manifests': application and group IDs become names, user IDs emails. An ID that resolves to
 // nothing (a member deleted behind our back) stays as the ID, so the diff still sees it.
-func (s *snapshot) toModel(orgID string) *model.Org {
+func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 	o := &model.Org{OrganizationID: orgID}
 	appName := map[string]string{}
 	for _, a := range s.apps {
@@ -71,6 +71,7 @@ func (s *snapshot) toModel(orgID string) *model.Org {
 		for _, r := range s.rules[p.ID] {
 			mp.Rules = append(mp.Rules, ruleToModel(r))
 		}
+		mp.RulesUnread = !opts.wantsRules(p)
 		o.Policies = append(o.Policies, mp)
 	}
 	for _, k := range s.keys {

@@ -20,9 +20,11 @@ const maxPageSize = 100
 
 // ReadOptions narrows what Read fetches.
 type ReadOptions struct {
-	// RulesFor selects the policies whose rules are read (one list-rules call each); nil reads
-	// all. Plan only needs the rules of policies it may compare or change.
-	RulesFor func(p *iam.Policy) bool
+	// RulesFor selects, by name and owning stack, the policies whose rules are read (one
+	// list-rules call each); nil reads all. A plan only needs the rules of the policies it may
+	// compare or change (model.Dependencies.WantsRules). The others come back with
+	// RulesUnread set.
+	RulesFor func(name, owner string) bool
 }
 
 // Read fetches the organization: every list with the maximum page size (first page, then the
@@ -33,7 +35,7 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*model.Org, error)
 	if err != nil {
 		return nil, err
 	}
-	return snap.toModel(c.OrganizationID), nil
+	return snap.toModel(c.OrganizationID, opts), nil
 }
 
 // snapshot is the raw SDK view of the organization, before conversion.
@@ -117,7 +119,7 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			return err
 		}
 		for _, p := range s.policies {
-			if opts.RulesFor != nil && !opts.RulesFor(p) {
+			if !opts.wantsRules(p) {
 				continue
 			}
 			g.Go(func() error {
@@ -188,14 +190,10 @@ func listAll[T any](ctx context.Context, sem chan struct{}, what string, fetch f
 	return out, nil
 }
 
-// PolicyFilter selects the policies a plan for stack may compare: those the stack owns and
-// those sharing a name with a declared policy.
-func PolicyFilter(stack string, declared map[string]bool) func(p *iam.Policy) bool {
-	return func(p *iam.Policy) bool {
-		if declared[p.Name] {
-			return true
-		}
-		owner, _ := model.SplitOwnerTag(p.Tags)
-		return owner != "" && owner == stack
+func (o ReadOptions) wantsRules(p *iam.Policy) bool {
+	if o.RulesFor == nil {
+		return true
 	}
+	owner, _ := model.SplitOwnerTag(p.Tags)
+	return o.RulesFor(p.Name, owner)
 }

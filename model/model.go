@@ -196,6 +196,9 @@ type Policy struct {
 	Tags        []string  `json:"tags"`
 	Principal   Principal `json:"principal"`
 	Rules       []Rule    `json:"rules"`
+	// RulesUnread is set on a live policy whose rules the reader did not fetch (live.ReadOptions
+	// RulesFor): its Rules say nothing, and must not be taken for a policy without rules.
+	RulesUnread bool `json:"rules_unread,omitempty"`
 }
 
 // Key addresses p.

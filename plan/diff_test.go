@@ -112,8 +112,8 @@ func TestDiffDoesNotMutateInputs(t *testing.T) {
 	}
 	// The plan's resources are its own: changing them must not reach the inputs either.
 	for _, a := range p.Actions {
-		if a.Application != nil {
-			a.Application.Tags = append(a.Application.Tags, "x")
+		if app, ok := a.Resource.(*model.Application); ok {
+			app.Tags = append(app.Tags, "x")
 		}
 	}
 	if after := mustJSON(t, []*model.Org{d, l}); after != before {
@@ -456,13 +456,18 @@ func TestRead(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"other version", `{"format_version": 2, "actions": []}`, "format version 2 is not supported"},
+		{"other version", `{"format_version": 1, "actions": []}`, "format version 1 is not supported"},
 		{"no version", `{"actions": []}`, "no format_version"},
 		{"not JSON", `plan`, "not a JSON plan"},
-		{"unknown field", `{"format_version": 1, "surprise": true}`, `unknown field "surprise"`},
-		{"unknown op", `{"format_version": 1, "actions": [{"op": "explode", "key": {"kind": "group", "name": "g"}}]}`, `unknown op "explode"`},
-		{"delete without ID", `{"format_version": 1, "actions": [{"op": "delete", "key": {"kind": "group", "name": "g"}}]}`, "needs the live ID"},
-		{"create without resource", `{"format_version": 1, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}}]}`, "exactly one resource"},
+		{"unknown field", `{"format_version": 2, "surprise": true}`, `unknown field "surprise"`},
+		{"unknown op", `{"format_version": 2, "actions": [{"op": "explode", "key": {"kind": "group", "name": "g"}}]}`, `unknown op "explode"`},
+		{"unknown field in an action", `{"format_version": 2, "actions": [{"op": "delete", "id": "x", "key": {"kind": "group", "name": "g"}, "group": {}}]}`, `unknown field "group"`},
+		{"unknown field in a resource", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "g", "owner_id": "x"}}]}`, `unknown field "owner_id"`},
+		{"unknown kind", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "robot", "name": "g"}, "resource": {"name": "g"}}]}`, `unknown resource kind "robot"`},
+		{"unknown field name", `{"format_version": 2, "actions": [{"op": "update", "id": "x", "key": {"kind": "group", "name": "g"}, "changes": [{"field": "colour"}], "resource": {"name": "g"}}]}`, `unknown field "colour"`},
+		{"resource of another key", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "h"}}]}`, "the resource is group/h, not group/g"},
+		{"delete without ID", `{"format_version": 2, "actions": [{"op": "delete", "key": {"kind": "group", "name": "g"}}]}`, "needs the live ID"},
+		{"create without resource", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}}]}`, "carries the resource"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -472,7 +477,7 @@ func TestRead(t *testing.T) {
 			}
 		})
 	}
-	p, err := Read(strings.NewReader(`{"format_version": 1, "stack": "s"}`))
+	p, err := Read(strings.NewReader(`{"format_version": 2, "stack": "s"}`))
 	if err != nil || !p.Empty() || p.Actions == nil {
 		t.Errorf("minimal plan: %+v, %v", p, err)
 	}

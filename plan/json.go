@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
 )
 
 // WriteJSON writes p as indented JSON (FORMAT.md), the form saved by plan --out and read back
@@ -64,21 +67,70 @@ func Read(r io.Reader) (*Plan, error) {
 	return &p, nil
 }
 
+// actionJSON is Action's wire form: the resource as a plain object, decoded by kind.
+type actionJSON struct {
+	Op          Op              `json:"op"`
+	Key         model.Key       `json:"key"`
+	ID          string          `json:"id,omitempty"`
+	Changes     []Change        `json:"changes,omitempty"`
+	Reason      string          `json:"reason,omitempty"`
+	Pos         model.Pos       `json:"pos,omitzero"`
+	RetireUntil *time.Time      `json:"retire_until,omitempty"`
+	Resource    json.RawMessage `json:"resource,omitempty"`
+}
+
+// MarshalJSON writes a with its resource under "resource".
+func (a Action) MarshalJSON() ([]byte, error) {
+	w := actionJSON{Op: a.Op, Key: a.Key, ID: a.ID, Changes: a.Changes, Reason: a.Reason, Pos: a.Pos, RetireUntil: a.RetireUntil}
+	if a.Resource != nil {
+		b, err := json.Marshal(a.Resource)
+		if err != nil {
+			return nil, err
+		}
+		w.Resource = b
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads an action written by MarshalJSON, strictly: unknown fields are refused
+// here too, since a plan only half understood must not be applied.
+func (a *Action) UnmarshalJSON(b []byte) error {
+	var w actionJSON
+	if err := strictDecode(b, &w); err != nil {
+		return err
+	}
+	*a = Action{Op: w.Op, Key: w.Key, ID: w.ID, Changes: w.Changes, Reason: w.Reason, Pos: w.Pos, RetireUntil: w.RetireUntil}
+	if len(w.Resource) == 0 || string(w.Resource) == "null" {
+		return nil
+	}
+	r, err := model.NewResource(w.Key.Kind)
+	if err != nil {
+		return err
+	}
+	if err := strictDecode(w.Resource, r); err != nil {
+		return fmt.Errorf("resource: %w", err)
+	}
+	a.Resource = r
+	return nil
+}
+
+func strictDecode(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
 // check verifies the invariants Diff guarantees, so that apply can rely on them.
 func (a Action) check() error {
-	n := 0
-	for _, set := range []bool{a.Application != nil, a.Group != nil, a.Policy != nil, a.APIKey != nil} {
-		if set {
-			n++
-		}
-	}
 	switch {
 	case a.Op == 0:
 		return errors.New("no op")
-	case a.Op == Delete && n != 0:
+	case a.Op == Delete && a.Resource != nil:
 		return errors.New("a delete carries no resource")
-	case a.Op != Delete && n != 1:
-		return fmt.Errorf("a %s carries exactly one resource, not %d", a.Op, n)
+	case a.Op != Delete && a.Resource == nil:
+		return fmt.Errorf("a %s carries the resource", a.Op)
+	case a.Resource != nil && a.Resource.Key() != a.Key:
+		return fmt.Errorf("the resource is %s, not %s", a.Resource.Key(), a.Key)
 	case a.Op != Create && a.ID == "":
 		return fmt.Errorf("a %s needs the live ID", a.Op)
 	}

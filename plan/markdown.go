@@ -55,7 +55,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			if i > 0 {
 				block.WriteString("\n")
 			}
-			for _, l := range actionLines(a) {
+			for _, l := range actionLines(p, a) {
 				block.WriteString(strings.TrimRight(mdGutter(l)+" "+textLine(l, noPaint), " "))
 				block.WriteString("\n")
 			}

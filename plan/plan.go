@@ -5,14 +5,13 @@ package plan
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/iamsync/iamsync/model"
 )
 
 // FormatVersion is the version of the JSON plan format written by this package (FORMAT.md).
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Options tune a diff.
 type Options struct {
@@ -104,20 +103,6 @@ func (o *Op) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown op %q", b)
 }
 
-// Field names used in FieldChange.Field. Apply keys on them to choose which calls to make.
-const (
-	FieldOwner          = "owner"           // adopt only: the stack the resource is put under
-	FieldDescription    = "description"     // all kinds
-	FieldTags           = "tags"            // applications, groups, policies (set)
-	FieldMembers        = "members"         // groups (set of "application:NAME" and "user:EMAIL"); one set-members call
-	FieldPrincipal      = "principal"       // policies
-	FieldRules          = "rules"           // policies (set of model.Rule.Canonical, projects by name); one set-rules call
-	FieldApplication    = "application"     // API keys; changing it means Replace
-	FieldName           = "name"            // API keys taken by access key: the name in the description marker
-	FieldDefaultProject = "default_project" // API keys (project name, or ID when the name is not unique)
-	FieldExpiry         = "expiry"          // API keys; changing it means Replace
-)
-
 // Plan is the complete, ordered list of changes that converges the live organization to the
 // manifests, with what prevents it (Conflicts) and what the reader should know (Warnings).
 type Plan struct {
@@ -134,8 +119,12 @@ type Plan struct {
 	// conflicts must not be applied.
 	Conflicts []Conflict `json:"conflicts"`
 	// Warnings are informational and never block apply.
-	Warnings    []Warning   `json:"warnings"`
-	Fingerprint Fingerprint `json:"fingerprint"`
+	Warnings []Warning `json:"warnings"`
+	// ProjectNames names the project IDs the plan's values hold, for the renderers: the
+	// project's name where no other project has it (Account allows duplicates, BEHAVIOUR.md
+	// §5.6); a project missing here is shown by ID.
+	ProjectNames map[string]string `json:"project_names,omitempty"`
+	Fingerprint  Fingerprint       `json:"fingerprint"`
 }
 
 // Action is one change to one resource.
@@ -145,51 +134,18 @@ type Action struct {
 	// ID is the live ID (access key for API keys) the action works on; empty for Create.
 	ID string `json:"id,omitempty"`
 	// Changes lists every changed field (update, adopt, replace) or every set field (create).
-	Changes []FieldChange `json:"changes,omitempty"`
+	Changes []Change `json:"changes,omitempty"`
 	// Reason says why the action is needed when the op alone does not (replace, delete).
 	Reason string    `json:"reason,omitempty"`
 	Pos    model.Pos `json:"pos,omitzero"`
 	// RetireUntil, on an API key's Replace, keeps the old key until then (marked as retired in
 	// its description) instead of deleting it.
 	RetireUntil *time.Time `json:"retire_until,omitempty"`
-
-	// The desired resource after normalization (sets sorted, project names resolved to IDs,
-	// user emails spelled as the organization has them, ownership tag not included): exactly
-	// one is set, except for Delete, which sets none.
-	Application *model.Application `json:"application,omitempty"`
-	Group       *model.Group       `json:"group,omitempty"`
-	Policy      *model.Policy      `json:"policy,omitempty"`
-	APIKey      *model.APIKey      `json:"api_key,omitempty"`
-}
-
-// Changed reports whether field is among a's changes.
-func (a Action) Changed(field string) bool {
-	return slices.ContainsFunc(a.Changes, func(c FieldChange) bool { return c.Field == field })
-}
-
-// Change returns a's change to field, if any.
-func (a Action) Change(field string) (FieldChange, bool) {
-	for _, c := range a.Changes {
-		if c.Field == field {
-			return c, true
-		}
-	}
-	return FieldChange{}, false
-}
-
-// FieldChange is the change of one field. Scalars use Old and New; sets (tags, members,
-// rules) use Added and Removed, sorted, and leave Old and New empty.
-type FieldChange struct {
-	Field   string   `json:"field"`
-	Old     string   `json:"old,omitempty"`
-	New     string   `json:"new,omitempty"`
-	Added   []string `json:"added,omitempty"`
-	Removed []string `json:"removed,omitempty"`
-}
-
-// IsSet reports whether c is a set change (Added/Removed) rather than a scalar one.
-func (c FieldChange) IsSet() bool {
-	return c.Field == FieldTags || c.Field == FieldMembers || c.Field == FieldRules
+	// Resource is the desired resource after normalization (sets sorted, project names
+	// resolved to IDs, user emails spelled as the organization has them, ownership tag not
+	// included), of the kind Key names; nil for Delete. In JSON it is "resource", decoded by
+	// Key.Kind.
+	Resource model.Resource `json:"-"`
 }
 
 // Conflict is a declared resource that this stack may not change: it exists but belongs to

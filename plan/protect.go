@@ -97,7 +97,8 @@ func strips(a Action, reaches func(model.Principal) bool) bool {
 	case Delete, Replace:
 		return true
 	case Update, Adopt:
-		return a.Policy != nil && (!reaches(a.Policy.Principal) || !grantsAdmin(a.Policy.Rules))
+		p, ok := a.Resource.(*model.Policy)
+		return ok && (!reaches(p.Principal) || !grantsAdmin(p.Rules))
 	}
 	return false
 }
@@ -107,7 +108,8 @@ func leaves(a Action, app string) bool {
 	if a.Op == Delete {
 		return true
 	}
-	return a.Group != nil && !slices.Contains(a.Group.Members.Applications, app)
+	g, ok := a.Resource.(*model.Group)
+	return ok && !slices.Contains(g.Members.Applications, app)
 }
 
 // groupIsLastGrant reports whether every remaining admin grant goes through group.

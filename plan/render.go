@@ -7,8 +7,12 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/iamsync/iamsync/model"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
@@ -33,8 +37,8 @@ type line struct {
 	text  string
 }
 
-// actionLines lays out one action.
-func actionLines(a Action) []line {
+// actionLines lays out one action of p.
+func actionLines(p *Plan, a Action) []line {
 	head := a.Op.Symbol() + " " + printable(a.Key.String())
 	var where []string
 	if !a.Pos.IsZero() {
@@ -51,7 +55,7 @@ func actionLines(a Action) []line {
 		ls = append(ls, line{kind: lNote, depth: 2, text: "# " + a.Reason})
 	}
 	for _, c := range a.Changes {
-		ls = append(ls, changeLines(a.Op, c)...)
+		ls = append(ls, changeLines(p, c)...)
 	}
 	for i := range ls {
 		ls[i].op = a.Op
@@ -59,24 +63,90 @@ func actionLines(a Action) []line {
 	return ls
 }
 
-func changeLines(op Op, c FieldChange) []line {
-	if c.IsSet() {
-		ls := []line{{kind: lField, depth: 2, text: c.Field + ":"}}
-		for _, s := range c.Added {
+func changeLines(p *Plan, c Change) []line {
+	field := c.Field.String()
+	if c.Field.IsSet() {
+		ls := []line{{kind: lField, depth: 2, text: field + ":"}}
+		for _, s := range p.valueTexts(c.Field, c.Added) {
 			ls = append(ls, line{kind: lAdded, depth: 3, text: s})
 		}
-		for _, s := range c.Removed {
+		for _, s := range p.valueTexts(c.Field, c.Removed) {
 			ls = append(ls, line{kind: lRemoved, depth: 3, text: s})
 		}
 		return ls
 	}
-	if strings.Contains(c.Old, "\n") || strings.Contains(c.New, "\n") {
-		return append([]line{{kind: lField, depth: 2, text: c.Field + ":"}}, textDiff(c.Old, c.New)...)
+	var old, new string
+	if c.Old != nil {
+		old = p.ValueText(c.Field, *c.Old)
 	}
-	if op == Create || (c.Old == "" && c.Field == FieldOwner) {
-		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q", c.Field, c.New)}}
+	if c.New != nil {
+		new = p.ValueText(c.Field, *c.New)
 	}
-	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q → %q", c.Field, c.Old, c.New)}}
+	if strings.Contains(old, "\n") || strings.Contains(new, "\n") {
+		return append([]line{{kind: lField, depth: 2, text: field + ":"}}, textDiff(old, new)...)
+	}
+	if c.Old == nil {
+		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q", field, new)}}
+	}
+	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q → %q", field, old, new)}}
+}
+
+// ValueText shows a value of field as a reviewer reads it: members as application:NAME or
+// user:EMAIL, principals as "application NAME" (or "none"), rules as model.Rule.Canonical and
+// projects by name where p knows a unique one, expiries as an instant, "90d after creation" or
+// "never". It is the one place values are formatted (audit's findings use it too).
+func (p *Plan) ValueText(field Field, v Value) string {
+	switch field {
+	case FieldMembers:
+		if v.Member == nil {
+			return ""
+		}
+		return string(v.Member.Kind) + ":" + v.Member.Name
+	case FieldPrincipal:
+		if v.Principal == nil {
+			return model.Principal{}.String()
+		}
+		return v.Principal.String()
+	case FieldRules:
+		if v.Rule == nil {
+			return ""
+		}
+		shown := *v.Rule
+		shown.Projects = make([]string, len(v.Rule.Projects))
+		for i, id := range v.Rule.Projects {
+			shown.Projects[i] = p.projectName(id)
+		}
+		return shown.Canonical()
+	case FieldDefaultProject:
+		return p.projectName(v.Project)
+	case FieldExpiry:
+		switch e := v.Expiry; {
+		case e == nil, e.At == nil && e.In == 0:
+			return "never"
+		case e.At != nil:
+			return e.At.UTC().Format(time.RFC3339Nano)
+		default:
+			return durationString(e.In) + " after creation"
+		}
+	}
+	return v.Text
+}
+
+// valueTexts shows a set's values, sorted as shown.
+func (p *Plan) valueTexts(field Field, vs []Value) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = p.ValueText(field, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (p *Plan) projectName(id string) string {
+	if name, ok := p.ProjectNames[id]; ok {
+		return name
+	}
+	return id
 }
 
 // textDiff shows a change of multi-line text line by line.

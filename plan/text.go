@@ -39,7 +39,7 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		fmt.Fprintf(bw, "Stack %q will make these changes:\n", p.Stack)
 		for _, a := range p.Actions {
 			bw.WriteString("\n")
-			for _, l := range actionLines(a) {
+			for _, l := range actionLines(p, a) {
 				bw.WriteString(textLine(l, paint))
 				bw.WriteString("\n")
 			}

@@ -151,11 +151,7 @@ func FuzzApplyConverges(f *testing.F) {
 				t.Fatalf("the generator made an invalid manifest:\n%s\n%v", text, diags)
 			}
 			read := func() *model.Org {
-				names := map[string]bool{}
-				for _, p := range desired.Policies {
-					names[p.Name] = true
-				}
-				l, err := client.Read(ctx, live.ReadOptions{RulesFor: live.PolicyFilter(desired.Stack, names)})
+				l, err := client.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(desired).WantsRules})
 				if err != nil {
 					t.Fatal(err)
 				}
