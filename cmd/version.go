@@ -63,8 +63,11 @@ func buildVersion(version, commit, date string, bi *debug.BuildInfo) versionInfo
 	for _, d := range bi.Deps {
 		if d.Path == sdkModule {
 			v.SDK = d.Version
-			if d.Replace != nil {
-				v.SDK = d.Replace.Version + " (replaced by " + d.Replace.Path + ")"
+			if r := d.Replace; r != nil {
+				if r.Version != "" {
+					v.SDK = r.Version
+				}
+				v.SDK += " (replaced by " + r.Path + ")"
 			}
 		}
 	}
