@@ -267,3 +267,54 @@ func TestCommentGitLabRefusals(t *testing.T) {
 		})
 	}
 }
+
+// The real plan renderer's Markdown for a plan too long to show whole, with an audit table
+// after it: the comment keeps the plan as rendered and cuts the table between rows.
+func TestCommentRealLongPlan(t *testing.T) {
+	r := &ciRun{t: t, dir: t.TempDir(), env: map[string]string{}}
+	var m strings.Builder
+	m.WriteString("version: 1\nstack: big\napplications:\n")
+	for i := range 1500 {
+		fmt.Fprintf(&m, "  - name: app-%04d\n    description: application number %d of a large organization\n", i, i)
+	}
+	r.write("iam.yaml", m.String())
+	var planOut, planErr bytes.Buffer
+	env := cmd.Env{Stdin: strings.NewReader(""), Stdout: &planOut, Stderr: &planErr, Dir: r.dir, Getenv: func(string) string { return "" }}
+	if code := cmd.Main(context.Background(), []string{"plan", "--local", "--format", "markdown", "iam.yaml"}, env); code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, planErr.String())
+	}
+	plan := planOut.String()
+	if !strings.Contains(plan, "left out to fit in a comment") {
+		t.Fatalf("the plan is not long enough to be shortened by its renderer (%d bytes)", len(plan))
+	}
+	r.write("plan.md", plan)
+	var audit strings.Builder
+	audit.WriteString("### iamsync audit: stack `big`\n\n| Severity | Rule | Resource | Where | Finding |\n|---|---|---|---|---|\n")
+	for i := range 1500 {
+		fmt.Fprintf(&audit, "| medium | IAM201 | `application/app-%04d` | `iam.yaml:%d:5` | drift: missing in the organization |\n", i, 4+2*i)
+	}
+	r.write("audit.md", audit.String())
+
+	code, body, stderr := r.run("--github", "--dry-run", "plan.md", "audit.md")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if len(body) > comment.GitHubLimit {
+		t.Fatalf("%d bytes, over GitHub's limit", len(body))
+	}
+	if !strings.Contains(body, strings.TrimRight(plan, "\n")) {
+		t.Error("the plan was not kept as rendered")
+	}
+	rows := 0
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "| medium |") {
+			rows++
+			if !strings.HasSuffix(l, "missing in the organization |") {
+				t.Fatalf("a row was cut: %q", l)
+			}
+		}
+	}
+	if rows == 0 || rows == 1500 || !strings.Contains(body, "The full plan is in the `iamsync-plan` artifact") {
+		t.Errorf("%d of 1500 rows kept; want a cut table and the note", rows)
+	}
+}
