@@ -199,41 +199,14 @@ func (s *Server) routeGitHub(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, out)
 	case r.URL.Path == list && r.Method == http.MethodPost:
-		body, ok := s.readBody(w, r)
-		if !ok {
-			return
-		}
-		if s.ReadOnly {
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"})
-			return
-		}
-		if len([]rune(body)) > 65536 {
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
-				"errors": []map[string]string{{"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}}})
-			return
-		}
-		s.nextID++
-		n := Note{ID: s.nextID, Body: s.store(body)}
-		s.notes = append(s.notes, n)
-		s.writes++
-		writeJSON(w, http.StatusCreated, s.githubJSON(n))
+		s.write(w, r, -1, githubAnswers(s))
 	case strings.HasPrefix(r.URL.Path, edit) && r.Method == http.MethodPatch:
 		i := s.index(strings.TrimPrefix(r.URL.Path, edit))
 		if i < 0 {
 			writeJSON(w, http.StatusNotFound, notFound)
 			return
 		}
-		body, ok := s.readBody(w, r)
-		if !ok {
-			return
-		}
-		if s.ReadOnly {
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
-			return
-		}
-		s.notes[i].Body = s.store(body)
-		s.writes++
-		writeJSON(w, http.StatusOK, s.githubJSON(s.notes[i]))
+		s.write(w, r, i, githubAnswers(s))
 	default:
 		writeJSON(w, http.StatusNotFound, notFound)
 	}
@@ -270,40 +243,14 @@ func (s *Server) routeGitLab(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, out)
 	case path == notes && r.Method == http.MethodPost:
-		body, ok := s.readBody(w, r)
-		if !ok {
-			return
-		}
-		if s.ReadOnly {
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "403 Forbidden"})
-			return
-		}
-		if len([]rune(body)) > 1_000_000 {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"message": map[string][]string{"note": {"is too long (maximum is 1000000 characters)"}}})
-			return
-		}
-		s.nextID++
-		n := Note{ID: s.nextID, Body: body}
-		s.notes = append(s.notes, n)
-		s.writes++
-		writeJSON(w, http.StatusCreated, gitlabJSON(n))
+		s.write(w, r, -1, gitlabAnswers)
 	case strings.HasPrefix(path, notes+"/") && r.Method == http.MethodPut:
 		i := s.index(strings.TrimPrefix(path, notes+"/"))
 		if i < 0 || s.notes[i].System {
 			writeJSON(w, http.StatusNotFound, notFound)
 			return
 		}
-		body, ok := s.readBody(w, r)
-		if !ok {
-			return
-		}
-		if s.ReadOnly {
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "403 Forbidden"})
-			return
-		}
-		s.notes[i].Body = body
-		s.writes++
-		writeJSON(w, http.StatusOK, gitlabJSON(s.notes[i]))
+		s.write(w, r, i, gitlabAnswers)
 	default:
 		writeJSON(w, http.StatusNotFound, notFound)
 	}
@@ -314,11 +261,65 @@ func gitlabJSON(n Note) map[string]any {
 		"author": map[string]string{"username": "project_1_bot"}, "noteable_type": "MergeRequest"}
 }
 
-func (s *Server) store(body string) string {
-	if s.CRLF {
-		return strings.ReplaceAll(body, "\n", "\r\n")
+// answers are what the forges say differently to a create or an update.
+type answers struct {
+	limit    int // characters
+	tooLong  func() (int, any)
+	readOnly any
+	render   func(Note) map[string]any
+	crlf     bool
+}
+
+func githubAnswers(s *Server) answers {
+	return answers{
+		limit: 65536,
+		tooLong: func() (int, any) {
+			return http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
+				"errors": []map[string]string{{"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"}}}
+		},
+		readOnly: map[string]string{"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/issues/comments"},
+		render:   s.githubJSON,
+		crlf:     s.CRLF,
 	}
-	return body
+}
+
+var gitlabAnswers = answers{
+	limit: 1_000_000,
+	tooLong: func() (int, any) {
+		return http.StatusBadRequest, map[string]any{"message": map[string][]string{"note": {"is too long (maximum is 1000000 characters)"}}}
+	},
+	readOnly: map[string]string{"message": "403 Forbidden"},
+	render:   gitlabJSON,
+}
+
+// write creates a comment (index < 0) or replaces the body of notes[index].
+func (s *Server) write(w http.ResponseWriter, r *http.Request, index int, a answers) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	if s.ReadOnly {
+		writeJSON(w, http.StatusForbidden, a.readOnly)
+		return
+	}
+	if len([]rune(body)) > a.limit {
+		status, v := a.tooLong()
+		writeJSON(w, status, v)
+		return
+	}
+	if a.crlf {
+		body = strings.ReplaceAll(body, "\n", "\r\n")
+	}
+	s.writes++
+	if index >= 0 {
+		s.notes[index].Body = body
+		writeJSON(w, http.StatusOK, a.render(s.notes[index]))
+		return
+	}
+	s.nextID++
+	n := Note{ID: s.nextID, Body: body}
+	s.notes = append(s.notes, n)
+	writeJSON(w, http.StatusCreated, a.render(n))
 }
 
 func (s *Server) index(id string) int {
