@@ -28,10 +28,10 @@ type commentFlags struct {
 func (f *commentFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.github, "github", false, "post on the GitHub pull request of this workflow run (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH)")
 	fs.BoolVar(&f.gitlab, "gitlab", false, "post on the GitLab merge request of this pipeline (IAMSYNC_GITLAB_TOKEN, CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID)")
-	fs.StringVar(&f.id, "id", "default", "`NAME` of this comment, to keep one per manifest set when several are planned on one request")
-	fs.StringArrayVar(&f.logs, "log", nil, "show `TITLE=FILE` (a failed command's output) as text before the Markdown (repeatable)")
-	fs.StringVar(&f.artifact, "artifact", "iamsync-plan", "`NAME` of the CI artifact holding the whole plan, named when the comment has to be cut")
-	fs.IntVar(&f.number, "number", 0, "pull or merge request `N`umber (default: from the CI environment)")
+	fs.StringVar(&f.id, "id", "default", "comment `NAME`: one per manifest set when several are planned on one request")
+	fs.StringArrayVar(&f.logs, "log", nil, "preformatted text `TITLE=FILE` (a failed command's output) shown before the Markdown (repeatable)")
+	fs.StringVar(&f.artifact, "artifact", "iamsync-plan", "CI artifact `NAME` holding the whole plan, named when the comment has to be cut")
+	fs.IntVar(&f.number, "number", 0, "pull or merge request `number` (default: from the CI environment)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the comment's body instead of posting it (no token needed)")
 }
 
