@@ -262,7 +262,7 @@ func goBuild(t *testing.T, dir string, env []string, flags ...string) string {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), append(append([]string{"build", "-o", bin}, flags...), ".")...)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), ".")...) // go test puts its go first on PATH
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
