@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
 
@@ -42,23 +43,29 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env Env, args []string) int
+	// flags registers the command's flags, for completion; nil when it has none.
+	flags func(*pflag.FlagSet)
+	// hidden commands are left out of the usage and of completion's command list.
+	hidden bool
 }
 
 func commands() []*command {
 	return []*command{
-		{"validate", "check manifests offline (schema, references, permission sets)", runValidate},
-		{"plan", "show what apply would change", runPlan},
-		{"apply", "converge the organization to the manifests", runApply},
-		{"audit", "report drift and risky grants, read-only (text, JSON, SARIF, Markdown)", runAudit},
-		{"export", "write the live organization as manifests, to adopt it", runExport},
-		{"schema", "print the manifests' JSON Schema", runSchema},
-		{"emulator", "run the local Scaleway IAM API emulator", runEmulator},
-		{"version", "print the version", runVersion},
+		{name: "validate", summary: "check manifests offline (schema, references, permission sets)", run: runValidate, flags: (&validateFlags{}).register},
+		{name: "plan", summary: "show what apply would change", run: runPlan, flags: (&planFlags{}).register},
+		{name: "apply", summary: "converge the organization to the manifests", run: runApply, flags: (&applyFlags{}).register},
+		{name: "audit", summary: "report drift and risky grants, read-only (text, JSON, SARIF, Markdown)", run: runAudit, flags: (&auditFlags{}).register},
+		{name: "export", summary: "write the live organization as manifests, to adopt it", run: runExport, flags: (&exportFlags{}).register},
+		{name: "schema", summary: "print the manifests' JSON Schema", run: runSchema, flags: (&schemaFlags{}).register},
+		{name: "emulator", summary: "run the local Scaleway IAM API emulator", run: runEmulator, flags: (&emulatorFlags{}).register},
+		{name: "comment", summary: "post or update the plan as the one iamsync comment on a pull/merge request", run: runComment, flags: (&commentFlags{}).register},
+		{name: "completion", summary: "print a shell completion script (bash, zsh, fish, powershell)", run: runCompletion, flags: (&completionFlags{}).register},
+		{name: "version", summary: "print the version, commit, build date, Go and SDK versions (also --version)", run: runVersion, flags: (&versionFlags{}).register},
+		{name: "--version", run: runVersion, hidden: true},
+		{name: "-v", run: runVersion, hidden: true},
+		{name: completeCommand, run: runComplete, hidden: true},
 	}
 }
-
-// Version is set at build time with -ldflags "-X github.com/iamsync/iamsync/cmd.Version=…".
-var Version = "dev"
 
 // Main runs iamsync with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
@@ -93,14 +100,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "iamsync keeps a Scaleway organization's IAM in sync with YAML manifests.\n\nUsage:\n  iamsync <command> [flags] [PATH...]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		}
 	}
 	fmt.Fprintf(w, "\nExit codes:\n%s\nRun 'iamsync <command> --help' for a command's flags.\n", exitCodeTable())
-}
-
-func runVersion(_ context.Context, env Env, _ []string) int {
-	fmt.Fprintf(env.Stdout, "iamsync %s\n", Version)
-	return ExitOK
 }
 
 // errorf prints "iamsync: error: ..." on stderr.
