@@ -12,7 +12,7 @@ import (
 )
 
 // FormatVersion is the version of the JSON report (README.md, "JSON report").
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Reader is everything audit may do to an organization: read it. Having no write method here
 // is what makes an audit read-only by construction; cmd adapts live.Client to it.

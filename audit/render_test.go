@@ -66,7 +66,7 @@ func TestRenderers(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.FormatVersion != 1 || len(doc.Findings) != len(rep.Findings) || doc.Summary.Suppressed != 1 || doc.Unmanaged.Count != 1 || doc.Unmanaged.Resources != nil {
+	if doc.FormatVersion != 2 || len(doc.Findings) != len(rep.Findings) || doc.Summary.Suppressed != 1 || doc.Unmanaged.Count != 1 || doc.Unmanaged.Resources != nil {
 		t.Errorf("JSON report: %+v\n%s", doc, js)
 	}
 	var reason string

@@ -13,8 +13,8 @@ import (
 
 	"github.com/iamsync/iamsync/apply"
 	"github.com/iamsync/iamsync/live"
+	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/plan"
-	"github.com/iamsync/iamsync/secrets"
 )
 
 type applyFlags struct {
@@ -63,109 +63,87 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if saved != nil {
 		paths = saved.Sources
 	}
-	// One apply at a time per secrets file: two would read the same organization, create the
-	// same keys and race on the file (RELIABILITY.md, "Concurrency").
-	secretsPath := resolvePath(env, f.secretsFile)
-	lock, err := secrets.WaitLock(ctx, secretsPath, func() {
-		warnf(env, "waiting for another iamsync apply using %s to finish", f.secretsFile)
-	})
-	if err != nil {
-		errorf(env, "%v", err)
-		hintf(env, "the lock file sits beside --secrets-file, whose directory must exist and be writable")
+	s, ok := load(env, f.plan, paths)
+	if !ok {
 		return ExitError
-	}
-	defer lock.Unlock()
-	s, code := prepare(ctx, env, f.plan, paths)
-	if s == nil {
-		return code
-	}
-	n, pending, err := recoverLostKeys(ctx, env, s.conn.client, secretsPath)
-	if err != nil {
-		s.close()
-		errorf(env, "%v", err)
-		hintf(env, "nothing was applied; fix the cause and run apply again")
-		return ExitError
-	} else if n > 0 {
-		s.close()
-		if s, code = prepare(ctx, env, f.plan, paths); s == nil {
-			return code
-		}
 	}
 	defer s.close()
-	p := s.plan
-	if saved != nil {
-		if saved.Fingerprint.Manifests != p.Fingerprint.Manifests {
-			errorf(env, "the saved plan is stale: the manifests changed since it was made")
-			hintf(env, "run 'iamsync plan --out FILE' again and review the new plan")
-			return ExitRefused
-		}
-		if saved.Fingerprint.Live != p.Fingerprint.Live {
-			errorf(env, "the saved plan is stale: the organization changed since it was made")
-			hintf(env, "run 'iamsync plan --out FILE' again and review the new plan")
-			return ExitRefused
-		}
-		p = saved
+	secretsPath := resolvePath(env, f.secretsFile)
+	var before live.Stats
+	out, err := apply.Run(ctx, apply.RunOptions{
+		SecretsPath: secretsPath,
+		Open: func(context.Context) (apply.Target, error) {
+			if err := s.connect(env); err != nil {
+				return nil, err
+			}
+			return target{s.conn.client, s}, nil
+		},
+		Saved:           saved,
+		MaxDeletes:      f.plan.maxDeletes,
+		AllowMassDelete: f.plan.allowMassDelete,
+		KeepOld:         f.plan.keepOld,
+		Warn:            func(msg string) { warnf(env, "%s", msg) },
+		Approve: func(p *plan.Plan) error {
+			if err := approve(env, f, p, saved != nil); err != nil {
+				return err
+			}
+			warnIfTracked(env, secretsPath)
+			before = s.conn.client.Stats()
+			return nil
+		},
+		Apply: apply.Options{
+			Parallelism: f.plan.conn.parallelism,
+			IsAmbiguous: live.IsAmbiguous,
+			Progress:    func(ev apply.Event) { printEvent(env, ev, f.secretsFile) },
+		},
+	})
+	if r, ok := apply.IsRefusal(err); ok && r.Plan != nil {
+		_ = render(env, r.Plan, "text", f.plan.noColor)
 	}
-	if len(p.Conflicts) > 0 {
-		_ = render(env, p, "text", f.plan.noColor)
-		errorf(env, "%d conflict(s) block this plan", len(p.Conflicts))
-		hintf(env, "adopt the resources (adopt: true, or --adopt), rename them in the manifests, or remove them")
-		return ExitRefused
+	if err != nil {
+		return fail(env, err)
 	}
-	if len(p.Actions) == 0 {
+	if out.Result == nil {
 		fmt.Fprintln(env.Stdout, "No changes. The organization matches the manifests.")
 		return ExitOK
 	}
-	if why := massDelete(p, s.live, f.plan.maxDeletes); why != "" && !f.plan.allowMassDelete {
-		_ = render(env, p, "text", f.plan.noColor)
-		errorf(env, "refusing to apply: %s", why)
-		hintf(env, "if the deletions are intended, run again with --allow-mass-delete (or raise --max-deletes)")
-		return ExitRefused
-	}
-	if saved != nil || f.autoApprove {
-		// Unattended runs log what they are about to do before doing it.
-		if err := render(env, p, "text", f.plan.noColor); err != nil {
-			errorf(env, "render the plan: %v", err)
-			return ExitError
-		}
-	} else {
-		if !env.IsTTY {
-			errorf(env, "apply needs confirmation, and there is no terminal to ask on")
-			hintf(env, "review 'iamsync plan' and pass --auto-approve, or apply a saved plan: 'iamsync plan --out plan.json' then 'iamsync apply plan.json'")
-			return ExitRefused
-		}
-		if err := render(env, p, "text", f.plan.noColor); err != nil {
-			errorf(env, "render the plan: %v", err)
-			return ExitError
-		}
-		fmt.Fprint(env.Stdout, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-		answer, _ := bufio.NewReader(env.Stdin).ReadString('\n')
-		if strings.TrimSpace(answer) != "yes" {
-			fmt.Fprintln(env.Stdout, "Apply cancelled; nothing was changed.")
-			return ExitRefused
-		}
-	}
-	warnIfTracked(env, secretsPath)
-	journal := secrets.JournalFor(secretsPath)
-	before := s.conn.client.Stats()
-	res := apply.Apply(ctx, journalingWriter{s.conn.client, journal, s.live, f.plan.keepOld}, p, apply.Options{
-		Stack:       p.Stack,
-		Live:        s.live,
-		Secrets:     secrets.Open(secretsPath),
-		Parallelism: f.plan.conn.parallelism,
-		IsAmbiguous: live.IsAmbiguous,
-		Progress:    func(ev apply.Event) { printEvent(env, ev, f.secretsFile) },
-	})
-	// The run settled every key it created (stored, or deleted again): the journal has served,
-	// unless an orphan is left or a key creation failed (its cleanup may have failed too), in
-	// which case the next run checks those keys.
-	if len(res.Orphans) == 0 && !keyCreateFailed(res) && !pending {
-		if err := journal.Clear(); err != nil {
-			warnf(env, "%v", err)
-		}
-	}
 	after := s.conn.client.Stats()
-	return report(env, res, after.Requests-before.Requests, after.Retries-before.Retries, f.secretsFile)
+	return report(env, out.Result, after.Requests-before.Requests, after.Retries-before.Retries, f.secretsFile)
+}
+
+// target is the organization apply works on: the client writes, the session plans.
+type target struct {
+	*live.Client
+	s *session
+}
+
+func (t target) Plan(ctx context.Context) (*plan.Plan, *model.Org, error) {
+	if err := t.s.replan(ctx); err != nil {
+		return nil, nil, err
+	}
+	return t.s.plan, t.s.live, nil
+}
+
+// approve shows p and asks for confirmation on a terminal; unattended runs (a saved plan, or
+// --auto-approve) log the plan they are about to apply instead.
+func approve(env Env, f applyFlags, p *plan.Plan, saved bool) error {
+	if !saved && !f.autoApprove && !env.IsTTY {
+		return &apply.Refusal{Reason: apply.NotApproved, Msg: "apply needs confirmation, and there is no terminal to ask on",
+			Hint: "review 'iamsync plan' and pass --auto-approve, or apply a saved plan: 'iamsync plan --out plan.json' then 'iamsync apply plan.json'"}
+	}
+	if err := render(env, p, "text", f.plan.noColor); err != nil {
+		return fmt.Errorf("render the plan: %w", err)
+	}
+	if saved || f.autoApprove {
+		return nil
+	}
+	fmt.Fprint(env.Stdout, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+	answer, _ := bufio.NewReader(env.Stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		fmt.Fprintln(env.Stdout, "Apply cancelled; nothing was changed.")
+		return &apply.Refusal{Reason: apply.NotApproved} // the answer was the user's: nothing more to say
+	}
+	return nil
 }
 
 // readSavedPlan returns the plan when the only argument is a saved plan file.

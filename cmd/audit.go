@@ -91,8 +91,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	}
 	c, err := connect(env, f.conn, desired.OrganizationID)
 	if err != nil {
-		reportConnectError(env, err)
-		return ExitError
+		return fail(env, connectError(err))
 	}
 	defer c.Close()
 	if desired.OrganizationID != "" && desired.OrganizationID != c.client.OrganizationID {
@@ -118,7 +117,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 		if root != "" {
 			root = resolvePath(env, root)
 		}
-		err = rep.WriteSARIF(env.Stdout, audit.SARIFOptions{BaseDir: root, Version: Version})
+		err = rep.WriteSARIF(env.Stdout, audit.SARIFOptions{BaseDir: root, Version: currentVersion().Version})
 	case "markdown":
 		err = audit.RenderMarkdown(env.Stdout, rep, opts)
 	default:

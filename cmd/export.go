@@ -83,8 +83,7 @@ func runExport(ctx context.Context, env Env, args []string) int {
 	}
 	c, err := connect(env, f.conn, "")
 	if err != nil {
-		reportConnectError(env, err)
-		return ExitError
+		return fail(env, connectError(err))
 	}
 	defer c.Close()
 	org, err := c.client.Read(ctx, live.ReadOptions{})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/iamsync/iamsync/apply"
 	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/plan"
 	"github.com/iamsync/iamsync/secrets"
@@ -107,7 +108,7 @@ func runPlan(ctx context.Context, env Env, args []string) int {
 	if len(p.Conflicts) > 0 {
 		warnf(env, "%d conflict(s): apply will refuse this plan until they are resolved", len(p.Conflicts))
 	}
-	if why := massDelete(p, s.live, f.maxDeletes); why != "" && !f.allowMassDelete {
+	if why := apply.MassDelete(p, s.live, f.maxDeletes); why != "" && !f.allowMassDelete {
 		warnf(env, "%s: apply will refuse it without --allow-mass-delete", why)
 	}
 	if f.detailedExitcode && !p.Empty() {
@@ -130,50 +131,77 @@ func render(env Env, p *plan.Plan, format string, noColor bool) error {
 // session is a prepared run: manifests loaded, organization read, plan computed.
 type session struct {
 	conn    *conn
+	flags   planFlags
 	desired *model.Org
 	live    *model.Org
 	plan    *plan.Plan
 	sources []string
 }
 
-func (s *session) close() { _ = s.conn.Close() }
+func (s *session) close() {
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+}
 
 // prepare loads the manifests, connects, reads the organization and diffs. On failure it has
 // reported the error and returns nil with the exit code.
 func prepare(ctx context.Context, env Env, f planFlags, paths []string) (*session, int) {
-	cf := f.conn
-	desired, sources, ok := loadManifests(env, paths)
+	s, ok := load(env, f, paths)
 	if !ok {
 		return nil, ExitError
 	}
-	c, err := connect(env, cf, desired.OrganizationID)
+	if err := s.connect(env); err != nil {
+		return nil, fail(env, err)
+	}
+	if err := s.replan(ctx); err != nil {
+		s.close()
+		return nil, fail(env, err)
+	}
+	return s, ExitOK
+}
+
+// load reads the manifests into a new session (diagnostics reported on failure).
+func load(env Env, f planFlags, paths []string) (*session, bool) {
+	desired, sources, ok := loadManifests(env, paths)
+	if !ok {
+		return nil, false
+	}
+	return &session{flags: f, desired: desired, sources: sources}, true
+}
+
+// connect opens the API (or the local emulator) for the manifests' organization.
+func (s *session) connect(env Env) error {
+	c, err := connect(env, s.flags.conn, s.desired.OrganizationID)
 	if err != nil {
-		reportConnectError(env, err)
-		return nil, ExitError
+		return connectError(err)
 	}
-	if desired.OrganizationID != "" && desired.OrganizationID != c.client.OrganizationID {
+	if o := s.desired.OrganizationID; o != "" && o != c.client.OrganizationID {
 		c.Close()
-		errorf(env, "the manifests are for organization %s but the credentials are for %s", desired.OrganizationID, c.client.OrganizationID)
-		hintf(env, "select the right profile with --profile or SCW_DEFAULT_ORGANIZATION_ID")
-		return nil, ExitError
+		return withHint(fmt.Errorf("the manifests are for organization %s but the credentials are for %s", o, c.client.OrganizationID),
+			"select the right profile with --profile or SCW_DEFAULT_ORGANIZATION_ID")
 	}
-	liveOrg, err := readLive(ctx, c.client, desired)
+	s.conn = c
+	return nil
+}
+
+// replan reads the organization and diffs the manifests against it.
+func (s *session) replan(ctx context.Context) error {
+	liveOrg, err := readLive(ctx, s.conn.client, s.desired)
 	if err != nil {
-		c.Close()
-		errorf(env, "read the organization: %v", err)
-		hintf(env, "check the credentials' rights (IAMReadOnly at least) and the network, then run again")
-		return nil, ExitError
+		return withHint(fmt.Errorf("read the organization: %w", err),
+			"check the credentials' rights (IAMReadOnly at least) and the network, then run again")
 	}
+	f := s.flags
 	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
-	p, err := plan.Diff(desired, liveOrg, plan.Options{
-		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: c.client.AccessKey,
+	p, err := plan.Diff(s.desired, liveOrg, plan.Options{
+		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey,
 	})
 	if err != nil {
-		c.Close()
-		errorf(env, "%v", err)
-		return nil, ExitError
+		return err
 	}
-	return &session{conn: c, desired: desired, live: liveOrg, plan: p, sources: sources}, ExitOK
+	s.live, s.plan = liveOrg, p
+	return nil
 }
 
 func newFlagSet(env Env, name, usage string, register func(*pflag.FlagSet)) *pflag.FlagSet {

@@ -11,6 +11,7 @@ import (
 	"github.com/scaleway/scaleway-sdk-go/scw"
 	"github.com/spf13/pflag"
 
+	"github.com/iamsync/iamsync/apply"
 	"github.com/iamsync/iamsync/emulator"
 	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
@@ -70,7 +71,7 @@ func connect(env Env, f connFlags, orgID string) (*conn, error) {
 		Profile:     f.profile,
 		Parallelism: f.parallelism,
 		Retry:       live.RetryPolicy{RatePerSec: f.rateLimit},
-		UserAgent:   "iamsync/" + Version,
+		UserAgent:   "iamsync/" + currentVersion().Version,
 	}
 	c := &conn{}
 	if f.local {
@@ -118,12 +119,43 @@ func seedLocalProjects(emu *emulator.Server) error {
 	return nil
 }
 
-// reportConnectError prints err with the next step for the user.
-func reportConnectError(env Env, err error) {
-	errorf(env, "%v", err)
+// connectError gives a connection failure its next step.
+func connectError(err error) error {
 	if errors.Is(err, live.ErrNoCredentials) {
-		hintf(env, "set SCW_ACCESS_KEY, SCW_SECRET_KEY and SCW_DEFAULT_ORGANIZATION_ID, use --profile, or try everything locally with --local (no Scaleway account needed)")
+		return withHint(err, "set SCW_ACCESS_KEY, SCW_SECRET_KEY and SCW_DEFAULT_ORGANIZATION_ID, use --profile, or try everything locally with --local (no Scaleway account needed)")
 	}
+	return err
+}
+
+// hintedError is an error with the user's next step.
+type hintedError struct {
+	err  error
+	hint string
+}
+
+func (h *hintedError) Error() string { return h.err.Error() }
+func (h *hintedError) Unwrap() error { return h.err }
+func (h *hintedError) Hint() string  { return h.hint }
+
+func withHint(err error, hint string) error { return &hintedError{err, hint} }
+
+// fail reports err, and its hint when it has one, and returns the exit code: ExitRefused for a
+// guard's refusal, ExitError for anything else.
+func fail(env Env, err error) int {
+	if err.Error() != "" {
+		errorf(env, "%v", err)
+	}
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		hintf(env, "%s", h.Hint())
+	}
+	if r, ok := apply.IsRefusal(err); ok {
+		if r.Hint != "" {
+			hintf(env, "%s", r.Hint)
+		}
+		return ExitRefused
+	}
+	return ExitError
 }
 
 // resolvePath makes p relative to env.Dir.

@@ -1,9 +1,17 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package secrets
 
-import "os"
+import (
+	"fmt"
+	"os"
+	"runtime"
+)
 
-// Without flock the lock file only exists; concurrent applies are not serialised.
-func flock(*os.File) error   { return nil }
+// No advisory lock here: rather than promise one apply at a time and not keep it, apply
+// refuses to run.
+func flock(f *os.File) error {
+	return fmt.Errorf("lock %s: file locking is not supported on %s, so iamsync cannot guarantee one apply at a time", f.Name(), runtime.GOOS)
+}
+
 func funlock(*os.File) error { return nil }

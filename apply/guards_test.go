@@ -1,4 +1,4 @@
-package cmd
+package apply
 
 import (
 	"strings"
@@ -34,9 +34,9 @@ func TestMassDelete(t *testing.T) {
 		{"rotations are not deletions", actions(plan.Replace, 8), 10, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := massDelete(&plan.Plan{Stack: "s", Actions: tc.actions}, live, tc.max)
+			got := MassDelete(&plan.Plan{Stack: "s", Actions: tc.actions}, live, tc.max)
 			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-				t.Errorf("massDelete = %q, want %q", got, tc.want)
+				t.Errorf("MassDelete = %q, want %q", got, tc.want)
 			}
 		})
 	}

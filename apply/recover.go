@@ -1,14 +1,12 @@
-package cmd
+package apply
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
-	"github.com/iamsync/iamsync/apply"
-	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
-	"github.com/iamsync/iamsync/plan"
 	"github.com/iamsync/iamsync/secrets"
 )
 
@@ -20,7 +18,7 @@ import (
 
 // journalingWriter announces every key creation in the journal before making it.
 type journalingWriter struct {
-	*live.Client
+	Writer
 	journal *secrets.Journal
 	live    *model.Org
 	keepOld time.Duration
@@ -32,7 +30,7 @@ func (w journalingWriter) CreateAPIKey(ctx context.Context, applicationID, descr
 		// Without the announcement a crash could lose the secret unnoticed: do not create.
 		return "", secrets.Value{}, fmt.Errorf("announce the key creation in %s: %w", w.journal.Path, err)
 	}
-	return w.Client.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
+	return w.Writer.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
 }
 
 // liveKeysOf lists the access keys application id had when the organization was read: they
@@ -60,7 +58,7 @@ func liveKeysOf(o *model.Org, id string) []string {
 // file. It returns how many it deleted, and pending when a journal remains unchecked because
 // the secrets file cannot be read (the run goes on: its own key creations will fail on the
 // same file, and the journal stays for the next run). On an error nothing is planned.
-func recoverLostKeys(ctx context.Context, env Env, w *live.Client, secretsPath string) (deleted int, pending bool, err error) {
+func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPath string) (deleted int, pending bool, err error) {
 	j := secrets.JournalFor(secretsPath)
 	intents, err := j.Read()
 	if err != nil || len(intents) == 0 {
@@ -68,7 +66,7 @@ func recoverLostKeys(ctx context.Context, env Env, w *live.Client, secretsPath s
 	}
 	stored, err := secrets.Open(secretsPath).AccessKeys()
 	if err != nil {
-		warnf(env, "cannot check the keys a previous run may have left without their secret (%v); the next apply checks again", err)
+		warn(fmt.Sprintf("cannot check the keys a previous run may have left without their secret (%v); the next apply checks again", err))
 		return 0, true, nil
 	}
 	for _, in := range intents {
@@ -81,18 +79,18 @@ func recoverLostKeys(ctx context.Context, env Env, w *live.Client, secretsPath s
 		replaced := false
 		for _, f := range found {
 			_, ok := stored[f.ID]
-			replaced = replaced || (f.Description == in.Description && ok && !contains(in.Exclude, f.ID))
+			replaced = replaced || (f.Description == in.Description && ok && !slices.Contains(in.Exclude, f.ID))
 		}
 		for _, f := range found {
 			if _, ok := stored[f.ID]; f.Description != in.Description || ok {
 				continue
 			}
-			if !contains(in.Exclude, f.ID) {
+			if !slices.Contains(in.Exclude, f.ID) {
 				if err := w.DeleteAPIKey(ctx, f.ID); err != nil {
 					return deleted, false, fmt.Errorf("API key %s was created by a run that died before storing its secret, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
 				}
 				deleted++
-				warnf(env, "deleted API key %s: a previous run created it but died before storing its secret; it is created again", f.ID)
+				warn(fmt.Sprintf("deleted API key %s: a previous run created it but died before storing its secret; it is created again", f.ID))
 				continue
 			}
 			if !replaced {
@@ -105,34 +103,15 @@ func recoverLostKeys(ctx context.Context, env Env, w *live.Client, secretsPath s
 				if err := w.UpdateAPIKey(ctx, f.ID, model.RetiredKeyDescription(km.Desc, km.Stack, km.Name, until), ""); err != nil {
 					return deleted, false, fmt.Errorf("API key %s was being replaced by a run that died, and marking it retired failed (%v): delete it with 'scw iam api-key delete %s' once nothing uses it", f.ID, err, f.ID)
 				}
-				warnf(env, "API key %s was being replaced by a run that died: marked retired until %s, as that run would have", f.ID, until.Format(time.RFC3339))
+				warn(fmt.Sprintf("API key %s was being replaced by a run that died: marked retired until %s, as that run would have", f.ID, until.Format(time.RFC3339)))
 			} else {
 				if err := w.DeleteAPIKey(ctx, f.ID); err != nil {
 					return deleted, false, fmt.Errorf("API key %s was being replaced by a run that died, and deleting it failed (%v): delete it with 'scw iam api-key delete %s'", f.ID, err, f.ID)
 				}
-				warnf(env, "deleted API key %s: a previous run replaced it (the new key's secret is stored) but died before deleting it", f.ID)
+				warn(fmt.Sprintf("deleted API key %s: a previous run replaced it (the new key's secret is stored) but died before deleting it", f.ID))
 			}
 			deleted++
 		}
 	}
 	return deleted, false, j.Clear()
-}
-
-// keyCreateFailed reports whether a key creation (or replacement) failed in res.
-func keyCreateFailed(res *apply.Result) bool {
-	for _, f := range res.Failed {
-		if f.Action.Key.Kind == model.KindAPIKey && (f.Action.Op == plan.Create || f.Action.Op == plan.Replace) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,233 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
+	"github.com/iamsync/iamsync/secrets"
+)
+
+// Run is a whole apply, with every guard around Apply: one run at a time per secrets file
+// (the lock), the repair of keys a dead run lost (the pending-keys journal), the stale-plan
+// check, conflicts, the mass-deletion guard and the approval. Each guard that stops the run
+// returns a *Refusal, which the command line reports with exit code 3; nothing has been
+// written when it does. The order is fixed:
+//
+//  1. take the lock beside the secrets file (waiting for another apply to finish);
+//  2. open the organization and plan;
+//  3. delete the keys a killed run created but never stored, and plan again if any;
+//  4. refuse a saved plan whose manifests or live dependencies changed, then apply it instead;
+//  5. refuse a plan with conflicts, then stop if there is nothing to do;
+//  6. refuse a mass deletion unless allowed, then ask for approval;
+//  7. apply, every key creation announced in the journal first; clear the journal if the run
+//     settled every key it created.
+
+// Reason says which guard refused a run.
+type Reason int
+
+// The guards.
+const (
+	// StaleManifests: the saved plan was made from other manifests.
+	StaleManifests Reason = iota + 1
+	// StaleOrganization: a live resource the plan depends on changed since it was made.
+	StaleOrganization
+	// Conflicts: the plan declares resources this stack may not change.
+	Conflicts
+	// MassDeletion: the plan deletes too much at once.
+	MassDeletion
+	// NotApproved: nobody approved the plan (no terminal, or an answer other than yes).
+	NotApproved
+)
+
+// Refusal is a run stopped by a guard before any write.
+type Refusal struct {
+	Reason Reason
+	Msg    string
+	Hint   string
+	// Plan is the refused plan, when showing it helps the reader (conflicts, mass deletion).
+	Plan *plan.Plan
+}
+
+func (r *Refusal) Error() string { return r.Msg }
+
+// hinted is an error that knows the user's next step.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+// Hint is the next step for the user.
+func (h *hinted) Hint() string { return h.hint }
+
+// Target is the organization a run works on.
+type Target interface {
+	Writer
+	// Plan reads the organization and diffs the manifests against it.
+	Plan(ctx context.Context) (*plan.Plan, *model.Org, error)
+}
+
+// RunOptions configure Run.
+type RunOptions struct {
+	// SecretsPath is the secrets file; the lock and the journal sit beside it.
+	SecretsPath string
+	// Open connects to the organization. It is called with the lock held, so that two runs
+	// never work on one organization (or one local emulator state) at once.
+	Open func(ctx context.Context) (Target, error)
+	// Saved is the plan to apply, read from a file; nil applies a fresh plan.
+	Saved *plan.Plan
+	// MaxDeletes and AllowMassDelete set the mass-deletion guard (see MassDelete).
+	MaxDeletes      int
+	AllowMassDelete bool
+	// KeepOld is the grace period of keys a rotation replaces (recorded in the journal).
+	KeepOld time.Duration
+	// Approve is called with the plan about to be applied. It returns nil to go on, or an
+	// error (a *Refusal with NotApproved when the answer was no).
+	Approve func(p *plan.Plan) error
+	// Warn tells the user something that does not stop the run.
+	Warn func(msg string)
+	// Secrets stores new keys' credentials; nil means the file at SecretsPath.
+	Secrets SecretStore
+	// Apply tunes Apply (Parallelism, Progress, IsAmbiguous, Now); Run sets Stack, Live and
+	// Secrets itself.
+	Apply Options
+}
+
+// Outcome is what a run did.
+type Outcome struct {
+	// Plan is the plan that was applied (or found empty); Live the organization it was made on.
+	Plan *plan.Plan
+	Live *model.Org
+	// Result is nil when there was nothing to do.
+	Result *Result
+}
+
+// Run applies, behind every guard (see above).
+func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
+	warn := opts.Warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	lock, err := secrets.WaitLock(ctx, opts.SecretsPath, func() {
+		warn(fmt.Sprintf("waiting for another iamsync apply using %s to finish", opts.SecretsPath))
+	})
+	if err != nil {
+		return nil, &hinted{err, "the lock file sits beside the secrets file, whose directory must exist and be writable"}
+	}
+	defer lock.Unlock()
+
+	target, err := opts.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, live, err := target.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, pending, err := recoverLostKeys(ctx, warn, target, opts.SecretsPath)
+	if err != nil {
+		return nil, &hinted{err, "nothing was applied; fix the cause and run apply again"}
+	}
+	if n > 0 {
+		if p, live, err = target.Plan(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if s := opts.Saved; s != nil {
+		replan := "run 'iamsync plan --out FILE' again and review the new plan"
+		if s.Fingerprint.Manifests != p.Fingerprint.Manifests {
+			return nil, &Refusal{Reason: StaleManifests, Msg: "the saved plan is stale: the manifests changed since it was made", Hint: replan}
+		}
+		if s.Fingerprint.Live != p.Fingerprint.Live {
+			return nil, &Refusal{Reason: StaleOrganization, Msg: "the saved plan is stale: the organization changed since it was made", Hint: replan}
+		}
+		p = s
+	}
+	out := &Outcome{Plan: p, Live: live}
+	if len(p.Conflicts) > 0 {
+		return out, &Refusal{Reason: Conflicts, Plan: p, Msg: fmt.Sprintf("%d conflict(s) block this plan", len(p.Conflicts)),
+			Hint: "adopt the resources (adopt: true, or --adopt), rename them in the manifests, or remove them"}
+	}
+	if len(p.Actions) == 0 {
+		return out, nil
+	}
+	if why := MassDelete(p, live, opts.MaxDeletes); why != "" && !opts.AllowMassDelete {
+		return out, &Refusal{Reason: MassDeletion, Plan: p, Msg: "refusing to apply: " + why,
+			Hint: "if the deletions are intended, run again with --allow-mass-delete (or raise --max-deletes)"}
+	}
+	if opts.Approve != nil {
+		if err := opts.Approve(p); err != nil {
+			return out, err
+		}
+	}
+	store := opts.Secrets
+	if store == nil {
+		store = secrets.Open(opts.SecretsPath)
+	}
+	journal := secrets.JournalFor(opts.SecretsPath)
+	ao := opts.Apply
+	ao.Stack, ao.Live, ao.Secrets = p.Stack, live, store
+	out.Result = Apply(ctx, journalingWriter{Writer: target, journal: journal, live: live, keepOld: opts.KeepOld}, p, ao)
+	// The run settled every key it created (stored, or deleted again): the journal has served,
+	// unless an orphan is left or a key creation failed (its cleanup may have failed too), in
+	// which case the next run checks those keys.
+	if len(out.Result.Orphans) == 0 && !keyCreateFailed(out.Result) && !pending {
+		if err := journal.Clear(); err != nil {
+			warn(err.Error())
+		}
+	}
+	return out, nil
+}
+
+// MassDelete says why p deletes too much at once, or "" when it does not: more than max
+// resources, or more than a third of what the stack manages. One bad merge (a manifest file
+// deleted, a directory renamed) must not empty an organization.
+func MassDelete(p *plan.Plan, live *model.Org, max int) string {
+	// A replacement (a key's rotation) leaves a resource in place of the one it deletes: only
+	// outright deletions count.
+	deletes := 0
+	for _, a := range p.Actions {
+		if a.Op == plan.Delete {
+			deletes++
+		}
+	}
+	if deletes == 0 {
+		return ""
+	}
+	managed := 0
+	for r := range live.Resources() {
+		if m := r.Metadata(); m.Owner == p.Stack && !m.Managed {
+			managed++
+		}
+	}
+	switch {
+	case deletes > max:
+		return fmt.Sprintf("the plan deletes %d resources, more than --max-deletes (%d)", deletes, max)
+	case managed >= 3 && deletes*3 > managed:
+		return fmt.Sprintf("the plan deletes %d of the %d resources stack %q manages, more than a third", deletes, managed, p.Stack)
+	}
+	return ""
+}
+
+// keyCreateFailed reports whether a key creation (or replacement) failed in res.
+func keyCreateFailed(res *Result) bool {
+	for _, f := range res.Failed {
+		if f.Action.Key.Kind == model.KindAPIKey && (f.Action.Op == plan.Create || f.Action.Op == plan.Replace) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsRefusal reports whether err is a guard's refusal, and returns it.
+func IsRefusal(err error) (*Refusal, bool) {
+	var r *Refusal
+	ok := errors.As(err, &r)
+	return r, ok
+}

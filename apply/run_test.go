@@ -1,0 +1,231 @@
+package apply_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamsync/iamsync/apply"
+	"github.com/iamsync/iamsync/live"
+	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
+	"github.com/iamsync/iamsync/secrets"
+)
+
+// The guards of apply.Run, tested without the binary: each refusal is typed, comes before any
+// write, and leaves the lock free.
+
+// target plans a fixed manifest set against the emulator, as the command line's does.
+type target struct {
+	*live.Client
+	desired *model.Org
+	plans   int
+}
+
+func (tg *target) Plan(ctx context.Context) (*plan.Plan, *model.Org, error) {
+	tg.plans++
+	l, err := tg.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(tg.desired).WantsRules})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := plan.Diff(tg.desired, l, plan.Options{Now: time.Now(), Self: tg.AccessKey})
+	return p, l, err
+}
+
+type runEnv struct {
+	*env
+	secretsPath string
+}
+
+func newRunEnv(t *testing.T) *runEnv {
+	e := setup(t)
+	return &runEnv{env: e, secretsPath: filepath.Join(t.TempDir(), "iamsync.secrets.env")}
+}
+
+func (e *runEnv) opts(d *model.Org) (apply.RunOptions, *target) {
+	tg := &target{Client: e.client, desired: d}
+	return apply.RunOptions{
+		SecretsPath: e.secretsPath,
+		Open:        func(context.Context) (apply.Target, error) { return tg, nil },
+		MaxDeletes:  10,
+		Apply:       apply.Options{IsAmbiguous: live.IsAmbiguous},
+	}, tg
+}
+
+// refused runs opts and requires a refusal for reason with no write made.
+func (e *runEnv) refused(t *testing.T, opts apply.RunOptions, reason apply.Reason) *apply.Refusal {
+	t.Helper()
+	e.emu.ResetCounts()
+	_, err := apply.Run(context.Background(), opts)
+	r, ok := apply.IsRefusal(err)
+	if !ok || r.Reason != reason {
+		t.Fatalf("Run: %v, want a refusal with reason %d", err, reason)
+	}
+	if w := e.emu.Counts().Writes; w != 0 {
+		t.Errorf("%d writes before the refusal", w)
+	}
+	// The lock was released: another run can take it at once.
+	l, err := secrets.TryLock(e.secretsPath)
+	if err != nil {
+		t.Fatalf("the lock is still held after the refusal: %v", err)
+	}
+	l.Unlock()
+	return r
+}
+
+func TestRunAppliesAndConverges(t *testing.T) {
+	e := newRunEnv(t)
+	opts, _ := e.opts(desired())
+	approved := 0
+	opts.Approve = func(*plan.Plan) error { approved++; return nil }
+	out, err := apply.Run(context.Background(), opts)
+	if err != nil || out.Result == nil || !out.Result.OK() || len(out.Result.Done) != 4 || approved != 1 {
+		t.Fatalf("Run: %+v, %v (approved %d times)", out, err, approved)
+	}
+	if _, ok, _ := secrets.Open(e.secretsPath).Get("CI"); !ok {
+		t.Error("the key's secret is not in the secrets file")
+	}
+	if _, err := os.Stat(e.secretsPath + ".pending"); !os.IsNotExist(err) {
+		t.Errorf("the journal survives a run that settled every key: %v", err)
+	}
+	// Nothing left: no approval asked, no result, no write.
+	e.emu.ResetCounts()
+	out, err = apply.Run(context.Background(), opts)
+	if err != nil || out.Result != nil || approved != 1 || e.emu.Counts().Writes != 0 {
+		t.Errorf("second run: %+v, %v, approved %d, %d writes", out, err, approved, e.emu.Counts().Writes)
+	}
+}
+
+func TestRunRefusesAStalePlan(t *testing.T) {
+	e := newRunEnv(t)
+	opts, tg := e.opts(desired())
+	saved, _, err := tg.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	changed := desired()
+	changed.Applications[0].Description = "edited after the plan was saved"
+	opts, _ = e.opts(changed)
+	opts.Saved = saved
+	e.refused(t, opts, apply.StaleManifests)
+
+	// The organization moves under a saved plan: an application the plan creates appears.
+	opts, _ = e.opts(desired())
+	opts.Saved = saved
+	if _, err := e.client.CreateApplication(context.Background(), "app", "made by hand", nil); err != nil {
+		t.Fatal(err)
+	}
+	r := e.refused(t, opts, apply.StaleOrganization)
+	if !strings.Contains(r.Hint, "plan --out") {
+		t.Errorf("hint %q does not say to plan again", r.Hint)
+	}
+}
+
+func TestRunRefusesConflicts(t *testing.T) {
+	e := newRunEnv(t)
+	if _, err := e.client.CreateApplication(context.Background(), "app", "nobody's", nil); err != nil {
+		t.Fatal(err)
+	}
+	opts, _ := e.opts(desired())
+	opts.Approve = func(*plan.Plan) error { t.Error("a plan with conflicts was offered for approval"); return nil }
+	r := e.refused(t, opts, apply.Conflicts)
+	if r.Plan == nil || len(r.Plan.Conflicts) == 0 {
+		t.Errorf("the refusal does not carry the plan to show: %+v", r)
+	}
+}
+
+func TestRunRefusesMassDeletion(t *testing.T) {
+	e := newRunEnv(t)
+	opts, _ := e.opts(desired())
+	if _, err := apply.Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	empty := &model.Org{Stack: desired().Stack}
+	opts, _ = e.opts(empty)
+	e.refused(t, opts, apply.MassDeletion)
+
+	opts.AllowMassDelete = true
+	out, err := apply.Run(context.Background(), opts)
+	if err != nil || !out.Result.OK() {
+		t.Fatalf("with AllowMassDelete: %+v, %v", out, err)
+	}
+}
+
+func TestRunStopsWhenNotApproved(t *testing.T) {
+	e := newRunEnv(t)
+	opts, _ := e.opts(desired())
+	opts.Approve = func(*plan.Plan) error { return &apply.Refusal{Reason: apply.NotApproved} }
+	e.refused(t, opts, apply.NotApproved)
+}
+
+func TestRunWaitsForTheLock(t *testing.T) {
+	e := newRunEnv(t)
+	held, err := secrets.TryLock(e.secretsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	opts, tg := e.opts(desired())
+	warned := ""
+	opts.Warn = func(msg string) { warned = msg }
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = apply.Run(ctx, opts)
+	if !errors.Is(err, context.DeadlineExceeded) || tg.plans != 0 {
+		t.Fatalf("Run while another holds the lock: %v (planned %d times)", err, tg.plans)
+	}
+	if !strings.Contains(warned, "waiting for another iamsync apply") {
+		t.Errorf("no warning about the wait: %q", warned)
+	}
+}
+
+// A run killed between a key's creation and the secrets write leaves a journal entry; the next
+// run deletes that key (its secret is lost), plans again, and makes a key whose secret it stores.
+func TestRunRepairsAKeyADeadRunLost(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	opts, _ := e.opts(desired())
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	stored, _, _ := secrets.Open(e.secretsPath).Get("CI")
+	// Simulate the dead run: it announced a creation, made the key and died before storing it.
+	l, _ := e.client.Read(ctx, live.ReadOptions{})
+	var appID string
+	for _, a := range l.Applications {
+		if a.Name == "app" {
+			appID = a.ID
+		}
+	}
+	desc := model.KeyDescription("", desired().Stack, "ci")
+	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{ApplicationID: appID, Description: desc, Exclude: []string{stored.AccessKey}, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	lost, _, err := e.client.CreateAPIKey(ctx, appID, desc, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	opts.Warn = func(msg string) { warnings = append(warnings, msg) }
+	out, err := apply.Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(warnings, "\n"), "deleted API key "+lost) {
+		t.Errorf("no warning about the lost key: %q", warnings)
+	}
+	after, _ := e.client.Read(ctx, live.ReadOptions{})
+	for _, k := range after.APIKeys {
+		if k.ID == lost {
+			t.Errorf("the key whose secret was lost survives")
+		}
+	}
+	if out.Result != nil {
+		t.Errorf("the stored key was kept, nothing should remain to do: %+v", out.Result.Done)
+	}
+}
