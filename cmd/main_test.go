@@ -8,6 +8,7 @@ package cmd_test
 //	apicalls reset              zero the emulator's request counters
 //	apicalls writes|reads N     the emulator served exactly N writes (reads) since the last reset
 //	apicalls writes|reads <= N  at most N
+//	apicalls METHOD ROUTE N     the emulator served exactly N calls of that route (GET /iam/v1alpha1/rules)
 //	nosecret                    no secret the emulator ever issued appears in the last stdout or
 //	                            stderr, or in any file under $WORK except *.secrets.* files
 //	                            (checked again, with every run's output, when each script ends)
@@ -188,6 +189,15 @@ func apicallsCmd(ts *testscript.TestScript, neg bool, args []string) {
 		emu.ResetCounts()
 		return
 	}
+	if len(args) == 3 && args[0] == strings.ToUpper(args[0]) {
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		rc := emu.Counts().ByRoute[args[0]+" "+args[1]]
+		if (rc.Reads+rc.Writes == n) == neg {
+			ts.Fatalf("apicalls: %d calls of %s %s", rc.Reads+rc.Writes, args[0], args[1])
+		}
+		return
+	}
 	atMost := len(args) == 3 && args[1] == "<="
 	if len(args) != 2 && !atMost {
 		ts.Fatalf("usage: apicalls reset | apicalls writes|reads [<=] N")
@@ -283,6 +293,7 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	emu readonly NAME SETS...           a new application NAME whose key holds only SETS (e.g.
 //	                                    IAMReadOnly); its credentials in $RO_ACCESS_KEY, $RO_SECRET_KEY
 //	emu userkey EMAIL DESCRIPTION       a personal API key of the user EMAIL, never expiring
+//	emu rules POLICY SET...             replace the rules of policy POLICY by one organization-wide rule of SETs
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: emu OP ARGS...")
@@ -321,6 +332,13 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("no user %s", args[1])
 		}
 		_, err = api.CreateAPIKey(&iam.CreateAPIKeyRequest{UserID: &id, Description: args[2]})
+	case "rules":
+		if len(args) < 3 {
+			ts.Fatalf("usage: emu rules POLICY SET...")
+		}
+		sets := args[2:]
+		_, err = api.SetRules(&iam.SetRulesRequest{PolicyID: findID(ts, api, o.OrganizationID, "policy", args[1]),
+			Rules: []*iam.RuleSpecs{{PermissionSetNames: &sets, OrganizationID: &o.OrganizationID}}})
 	case "saveid", "sameid":
 		if len(args) != 3 {
 			ts.Fatalf("usage: emu %s KIND NAME", args[0])

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/iamsync/iamsync/apply"
+	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/plan"
 	"github.com/iamsync/iamsync/secrets"
@@ -26,6 +27,7 @@ type planFlags struct {
 	keepOld          time.Duration // grace period for keys a rotation replaces
 	maxDeletes       int           // mass-deletion guard
 	allowMassDelete  bool
+	cache            cacheFlags
 }
 
 func (f *planFlags) register(fs *pflag.FlagSet) {
@@ -45,6 +47,7 @@ func (f *planFlags) registerDiff(fs *pflag.FlagSet) {
 	fs.Lookup("keep-old").NoOptDefVal = "24h"
 	fs.IntVar(&f.maxDeletes, "max-deletes", 10, "refuse to apply a plan that deletes more resources than this (or more than a third of the stack's)")
 	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "apply even when the plan deletes more than --max-deletes or a third of the stack's resources")
+	f.cache.register(fs)
 }
 
 func (f *planFlags) check() error {
@@ -136,6 +139,7 @@ type session struct {
 	live    *model.Org
 	plan    *plan.Plan
 	sources []string
+	cache   *live.RuleCache // nil: every rule read from the API
 }
 
 func (s *session) close() {
@@ -167,7 +171,11 @@ func load(env Env, f planFlags, paths []string) (*session, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &session{flags: f, desired: desired, sources: sources}, true
+	s := &session{flags: f, desired: desired, sources: sources}
+	if !f.conn.local { // the local emulator answers in-process, at a new address each run
+		s.cache = f.cache.ruleCache(env)
+	}
+	return s, true
 }
 
 // connect opens the API (or the local emulator) for the manifests' organization.
@@ -187,7 +195,7 @@ func (s *session) connect(env Env) error {
 
 // replan reads the organization and diffs the manifests against it.
 func (s *session) replan(ctx context.Context) error {
-	liveOrg, err := readLive(ctx, s.conn.client, s.desired)
+	liveOrg, err := readLive(ctx, s.conn.client, s.desired, s.cache)
 	if err != nil {
 		return withHint(fmt.Errorf("read the organization: %w", err),
 			"check the credentials' rights (IAMReadOnly at least) and the network, then run again")

@@ -167,7 +167,8 @@ func resolvePath(env Env, p string) string {
 }
 
 // readLive reads what a plan for desired needs: every list, and the rules of the policies the
-// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers).
-func readLive(ctx context.Context, client *live.Client, desired *model.Org) (*model.Org, error) {
-	return client.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(desired).WantsRules})
+// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers),
+// through the rule cache when there is one.
+func readLive(ctx context.Context, client *live.Client, desired *model.Org, cache *live.RuleCache) (*model.Org, error) {
+	return client.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(desired).WantsRules, RuleCache: cache})
 }

@@ -40,6 +40,7 @@ type Client struct {
 	OrganizationID string
 	parallelism    int
 	transport      *transport
+	apiURL         string // keys the rule cache
 }
 
 // ErrNoCredentials is returned when no access key, secret key or organization is configured.
@@ -107,6 +108,7 @@ func New(cfg Config) (*Client, error) {
 		AccessKey:      *profile.AccessKey,
 		parallelism:    par,
 		transport:      t,
+		apiURL:         apiURLOf(profile),
 	}, nil
 }
 
@@ -153,4 +155,12 @@ func withoutEmpty(p *scw.Profile) *scw.Profile {
 		}
 	}
 	return p
+}
+
+// apiURLOf is the API the profile points at (the SDK's default when unset).
+func apiURLOf(p *scw.Profile) string {
+	if p.APIURL != nil && *p.APIURL != "" {
+		return strings.TrimRight(*p.APIURL, "/")
+	}
+	return "https://api.scaleway.com"
 }

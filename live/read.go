@@ -25,6 +25,9 @@ type ReadOptions struct {
 	// compare or change (model.Dependencies.WantsRules). The others come back with
 	// RulesUnread set.
 	RulesFor func(name, owner string) bool
+	// RuleCache, when set, reuses the rules of policies that cannot have changed since they
+	// were last read (rulecache.go); nil reads every selected policy's rules.
+	RuleCache *RuleCache
 }
 
 // Read fetches the organization: every list with the maximum page size (first page, then the
@@ -51,6 +54,7 @@ type snapshot struct {
 
 func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error) {
 	s := &snapshot{rules: map[string][]*iam.Rule{}}
+	cache := newRuleRead(opts.RuleCache, c.apiURL, c.OrganizationID)
 	sem := make(chan struct{}, c.parallelism)
 	g, gctx := errgroup.WithContext(ctx)
 	org := c.OrganizationID
@@ -103,6 +107,9 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			}
 			return r.Projects, uint32(r.TotalCount), nil
 		})
+		if err == nil {
+			cache.setProjects(s.projects)
+		}
 		return err
 	})
 	// Rules are fetched as soon as the policies are known, while the other lists finish.
@@ -122,7 +129,14 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			if !opts.wantsRules(p) {
 				continue
 			}
+			if rules, ok := cache.lookup(gctx, p); ok {
+				mu.Lock()
+				s.rules[p.ID] = rules
+				mu.Unlock()
+				continue
+			}
 			g.Go(func() error {
+				readAt := cache.now()
 				rules, err := listAll(gctx, sem, "rules of policy "+p.Name, func(page int32) ([]*iam.Rule, uint32, error) {
 					r, err := c.iam.ListRules(&iam.ListRulesRequest{PolicyID: p.ID, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 					if err != nil {
@@ -133,6 +147,7 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 				if err != nil {
 					return err
 				}
+				cache.store(p, readAt, rules)
 				mu.Lock()
 				s.rules[p.ID] = rules
 				mu.Unlock()
@@ -144,6 +159,7 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	cache.save(s.policies)
 	return s, nil
 }
 
