@@ -93,10 +93,13 @@ type Result struct {
 	// Orphans are keys that exist but whose secret could not be stored and that could not be
 	// deleted either: the report must tell the user to delete them by hand.
 	Orphans []string
+	// FlushErr is set when the secrets store could not be finished (Run: the secrets journal
+	// could not be folded into the file); the secrets are durable, the file lags.
+	FlushErr error
 }
 
-// OK reports whether every action was done.
-func (r *Result) OK() bool { return len(r.Failed) == 0 && len(r.Skipped) == 0 }
+// OK reports whether every action was done and every secret reached its store.
+func (r *Result) OK() bool { return len(r.Failed) == 0 && len(r.Skipped) == 0 && r.FlushErr == nil }
 
 // ErrSecretWrite marks a failure to store a new key's secret: apply stops at once.
 var ErrSecretWrite = errors.New("cannot write the secrets file")

@@ -24,7 +24,9 @@ import (
 //  5. refuse a plan with conflicts, then stop if there is nothing to do;
 //  6. refuse a mass deletion unless allowed, then ask for approval;
 //  7. apply, every key creation announced in the journal first; clear the journal if the run
-//     settled every key it created.
+//     settled every key it created; fold the secrets journal into the secrets file.
+//
+// A secrets journal a killed run left beside the secrets file is folded into it before step 2.
 
 // Reason says which guard refused a run.
 type Reason int
@@ -121,6 +123,11 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 		return nil, &hinted{err, "the lock file sits beside the secrets file, whose directory must exist and be writable"}
 	}
 	defer lock.Unlock()
+	// A run killed after storing secrets in the journal beside the secrets file left them there:
+	// fold them in before anything reads the file (secrets/appender.go).
+	if err := secrets.Open(opts.SecretsPath).Fold(); err != nil {
+		warn(fmt.Sprintf("%v; the secrets stay in the journal, which iamsync reads with the file", err))
+	}
 
 	target, err := opts.Open(ctx)
 	if err != nil {
@@ -168,12 +175,13 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	}
 	store := opts.Secrets
 	if store == nil {
-		store = secrets.Open(opts.SecretsPath)
+		store = secrets.Open(opts.SecretsPath).Appender()
 	}
 	journal := secrets.JournalFor(opts.SecretsPath)
 	ao := opts.Apply
 	ao.Stack, ao.Live, ao.Secrets = p.Stack, live, store
 	out.Result = Apply(ctx, journalingWriter{Writer: target, journal: journal, live: live, keepOld: opts.KeepOld}, p, ao)
+	out.Result.FlushErr = flush(store)
 	// The run settled every key it created (stored, or deleted again): the journal has served,
 	// unless an orphan is left or a key creation failed (its cleanup may have failed too), in
 	// which case the next run checks those keys.
@@ -230,4 +238,17 @@ func IsRefusal(err error) (*Refusal, bool) {
 	var r *Refusal
 	ok := errors.As(err, &r)
 	return r, ok
+}
+
+// flush finishes a store that buffers durably (secrets.Appender folds its journal into the
+// file). The secrets are safe either way; an error means the file does not show them yet.
+func flush(store SecretStore) error {
+	c, ok := store.(interface{ Close() error })
+	if !ok {
+		return nil
+	}
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("%w; the new keys' secrets are safe in the secrets journal beside it, which the next apply folds in (iamsync reads both meanwhile)", err)
+	}
+	return nil
 }

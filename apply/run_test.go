@@ -229,3 +229,60 @@ func TestRunRepairsAKeyADeadRunLost(t *testing.T) {
 		t.Errorf("the stored key was kept, nothing should remain to do: %+v", out.Result.Done)
 	}
 }
+
+// A run killed after storing a key's secret in the secrets journal (before the fold) lost
+// nothing: the next run folds the journal into the file before anything else, so the key is
+// stored, kept, and nothing is left to do.
+func TestRunFoldsASecretsJournalADeadRunLeft(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	noKeys := desired()
+	noKeys.APIKeys = nil
+	opts, _ := e.opts(noKeys)
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	// The dead run: announce, create, store through the journal, die.
+	l, _ := e.client.Read(ctx, live.ReadOptions{})
+	var appID string
+	for _, a := range l.Applications {
+		if a.Name == "app" {
+			appID = a.ID
+		}
+	}
+	desc := model.KeyDescription("", desired().Stack, "ci")
+	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{ApplicationID: appID, Description: desc, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	ak, sk, err := e.client.CreateAPIKey(ctx, appID, desc, "", &expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := secrets.Open(e.secretsPath).Appender()
+	if err := a.PutAll(map[string]secrets.Credentials{"UNRELATED": {AccessKey: "SCWUNRELATEDUNRELATE", SecretKey: secrets.New("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutAll(map[string]secrets.Credentials{"CI": {AccessKey: ak, SecretKey: sk}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(secrets.JournalPath(e.secretsPath)); err != nil {
+		t.Fatalf("the dead run left no secrets journal: %v", err)
+	}
+	opts, _ = e.opts(desired())
+	e.emu.ResetCounts()
+	out, err := apply.Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Result != nil || e.emu.Counts().Writes != 0 {
+		t.Fatalf("the stored key was not kept: %d writes, result %+v", e.emu.Counts().Writes, out.Result)
+	}
+	if _, err := os.Stat(secrets.JournalPath(e.secretsPath)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the secrets journal survived the next run: %v", err)
+	}
+	raw, err := os.ReadFile(e.secretsPath)
+	if err != nil || !strings.Contains(string(raw), sk.Reveal()) || !strings.Contains(string(raw), ak) {
+		t.Fatalf("the secrets file itself does not hold the folded entry (%v)", err)
+	}
+}

@@ -186,6 +186,9 @@ func report(env Env, res *apply.Result, calls, retries int64, secretsFile string
 	for _, o := range res.Orphans {
 		errorf(env, "API key %s exists but its secret could not be stored: delete it with 'scw iam api-key delete %s'", o, o)
 	}
+	if res.FlushErr != nil {
+		errorf(env, "%v", res.FlushErr)
+	}
 	if res.Interrupted {
 		warnf(env, "interrupted: no new action was started after the interrupt; the secrets file %s holds every key created", secretsFile)
 	}

@@ -69,6 +69,7 @@ func crashRun(t *testing.T, m *manifestSet, n int64) {
 	// Whatever the kill interrupted, the secrets file parses (o.stored fails the test if not).
 	o.stored(m.secretNames())
 	_, journalErr := os.Stat(filepath.Join(o.dir, secretsFile+".pending"))
+	_, secretsJournalErr := os.Stat(filepath.Join(o.dir, secretsFile+".journal"))
 	second := o.apply()
 	checkReport(t, second)
 	if second.code != 0 {
@@ -77,6 +78,12 @@ func crashRun(t *testing.T, m *manifestSet, n int64) {
 	o.requireConverged(m)
 	if _, err := os.Stat(filepath.Join(o.dir, secretsFile+".pending")); err == nil {
 		t.Errorf("the pending-keys journal survived a finished run")
+	}
+	if _, err := os.Stat(filepath.Join(o.dir, secretsFile+".journal")); err == nil {
+		t.Errorf("the secrets journal survived a finished run")
+	}
+	if secretsJournalErr == nil && wasKilled {
+		t.Logf("folded a secrets journal the kill left")
 	}
 	if journalErr == nil && wasKilled {
 		t.Logf("recovered from a journal: %s", strings.TrimSpace(second.stderr))

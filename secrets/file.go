@@ -39,7 +39,8 @@ func FormatOf(path string) Format {
 
 // File is a secrets file on disk. Writes merge new entries with those already there and
 // replace the file atomically (temp file, fsync, rename, fsync of the directory), so a crash
-// leaves either the old file or the new one, never a torn one.
+// leaves either the old file or the new one, never a torn one. Reads include the secrets
+// journal beside it (appender.go), where an Appender puts a run's later entries.
 type File struct {
 	Path   string
 	Format Format
@@ -53,24 +54,14 @@ func (f *File) Put(name string, creds Credentials) error {
 	return f.PutAll(map[string]Credentials{name: creds})
 }
 
-// PutAll stores several entries in one atomic write.
+// PutAll stores several entries in one atomic write (which also folds a secrets journal left
+// beside the file, appender.go).
 func (f *File) PutAll(entries map[string]Credentials) error {
-	doc, err := f.read()
-	if err != nil {
-		return err
-	}
+	recs := make([]record, 0, len(entries))
 	for name, c := range entries {
-		doc.set(name, c)
+		recs = append(recs, record{Name: name, AccessKey: c.AccessKey, SecretKey: c.SecretKey.Reveal()})
 	}
-	data, err := doc.encode(f.Format)
-	if err != nil {
-		return fmt.Errorf("encode secrets file %s: %w", f.Path, err)
-	}
-	if err := WriteAtomic(f.Path, data, 0o600); err != nil {
-		return err
-	}
-	f.removeStaleTemps()
-	return nil
+	return f.rewrite(recs)
 }
 
 // removeStaleTemps deletes the temp files a killed writer left (they may hold secrets). Callers
@@ -130,7 +121,7 @@ func (f *File) read() (*document, error) {
 	}
 	data, err := os.ReadFile(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return d, nil
+		return d, f.readJournal(d)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read secrets file: %w", err)
@@ -152,7 +143,7 @@ func (f *File) read() (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets file %s is not valid (%s); fix or move it, iamsync will not overwrite it", f.Path, scrub(err))
 	}
-	return d, nil
+	return d, f.readJournal(d)
 }
 
 // scrub keeps a parser's message but never the text it quotes from the file.
