@@ -59,6 +59,8 @@ type Options struct {
 	Progress func(Event)
 	// IsAmbiguous tells a write whose outcome is unknown (live.IsAmbiguous).
 	IsAmbiguous func(error) bool
+	// Warn tells the user something that is not an action's outcome (a twin settled).
+	Warn func(msg string)
 }
 
 // Event reports one finished action.
@@ -133,6 +135,7 @@ func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
 		}
 		failedBefore := len(r.res.Failed)
 		r.runPhase(ctx, callCtx, phase)
+		r.settlePhase(callCtx) // settle.go: before the next phase names what this one made
 		if len(r.res.Failed) > failedBefore || r.fatal {
 			stop = true
 		}
@@ -153,12 +156,13 @@ func phases(actions []plan.Action) [][]plan.Action {
 }
 
 type runner struct {
-	w     Writer
-	opts  Options
-	ids   *resolver
-	mu    sync.Mutex // guards res, fatal, and serialises Progress and secret writes
-	res   *Result
-	fatal bool
+	w         Writer
+	opts      Options
+	ids       *resolver
+	mu        sync.Mutex // guards res, fatal, unsettled, and serialises Progress and secret writes
+	res       *Result
+	fatal     bool
+	unsettled []made // this phase's creations (settle.go)
 }
 
 func (r *runner) runPhase(ctx, callCtx context.Context, actions []plan.Action) {
@@ -349,7 +353,8 @@ func updatePolicy(r *runner, ctx context.Context, a plan.Action) error {
 
 // create runs a creation and settles an ambiguous outcome by looking the resource up: a
 // resource of that name carrying our ownership tag is the one we made; if there is none,
-// the create is tried again. This is what keeps a lost response from making a twin.
+// the create is tried again. This is what keeps a lost response from making a twin. A clear
+// creation is settled against other runs' with its phase (settle.go).
 func (r *runner) create(ctx context.Context, key model.Key, parent string, do func() (string, error)) (string, error) {
 	const attempts = 3
 	var err error
@@ -357,7 +362,8 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		var id string
 		id, err = do()
 		if err == nil {
-			return r.settle(ctx, key, parent, id), nil
+			r.made(made{key: key, parent: parent, id: id})
+			return id, nil
 		}
 		if !r.opts.IsAmbiguous(err) {
 			return "", err
@@ -369,7 +375,7 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		owned := func(f model.Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
 		if w, ok := winner(found, owned); ok {
 			// Ours may be any of them (another apply may have made one too): the earliest
-			// stays, as in settle, and the later ones go.
+			// stays, as in settlePhase, and the later ones go.
 			for _, f := range found {
 				if owned(f) && f.ID != w.ID {
 					_ = r.delete(ctx, key.Kind, f.ID)
@@ -380,13 +386,6 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 	}
 	return "", err
 }
-
-// Two applies on two machines (no local lock sees both) read the same organization and both
-// create what is missing. Creation order settles it without a lock: of this stack's resources
-// with the name, the earliest created is kept. A creator always sees every earlier creation
-// when it lists after its own, so every later creator finds it lost, deletes its own and takes
-// the winner's ID; the winner may not see later ones, but it has nothing to do.
-// (RELIABILITY.md, "Concurrency".)
 
 // winner returns the earliest of found that wants says is a candidate.
 func winner(found []model.Found, wants func(model.Found) bool) (model.Found, bool) {
@@ -401,26 +400,6 @@ func winner(found []model.Found, wants func(model.Found) bool) (model.Found, boo
 		}
 	}
 	return best, ok
-}
-
-// settle returns the ID to use after creating id: id itself, or an earlier twin's after
-// deleting id. When a step fails, id is kept (a twin the next plan reports, never a loss).
-func (r *runner) settle(ctx context.Context, key model.Key, parent, id string) string {
-	found, err := r.w.Find(ctx, key.Kind, key.Name, parent)
-	if err != nil {
-		return id
-	}
-	w, ok := winner(found, func(f model.Found) bool {
-		owner, _ := model.SplitOwnerTag(f.Tags)
-		return owner == r.opts.Stack || f.ID == id
-	})
-	if !ok || w.ID == id {
-		return id
-	}
-	if r.delete(ctx, key.Kind, id) != nil {
-		return id
-	}
-	return w.ID
 }
 
 // removeMember removes m from group id. A member the live reader could not name carries its
@@ -527,18 +506,12 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 			return "", name, err
 		}
 	}
-	// A concurrent apply elsewhere may have made this key too (see settle): the earliest stays.
-	if found, ferr := r.w.Find(ctx, model.KindAPIKey, k.Name, appID); ferr == nil {
-		w, ok := winner(found, func(f model.Found) bool { return f.ID != a.ID && f.Description == desc })
-		if ok && w.ID != accessKey && r.w.DeleteAPIKey(ctx, accessKey) == nil {
-			// Its secret is in the secrets file of the apply that made it.
-			return w.ID, "", nil
-		}
-	}
 	r.mu.Lock()
 	werr := r.opts.Secrets.PutAll(map[string]secrets.Credentials{name: {AccessKey: accessKey, SecretKey: value}})
 	r.mu.Unlock()
 	if werr == nil {
+		// A concurrent apply elsewhere may have made this key too: settled with the phase.
+		r.made(made{key: a.Key, parent: appID, id: accessKey, desc: desc, replaced: a.ID, secret: name})
 		return accessKey, name, nil
 	}
 	derr := r.w.DeleteAPIKey(ctx, accessKey)

@@ -180,6 +180,9 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	journal := secrets.JournalFor(opts.SecretsPath)
 	ao := opts.Apply
 	ao.Stack, ao.Live, ao.Secrets = p.Stack, live, store
+	if ao.Warn == nil {
+		ao.Warn = warn
+	}
 	out.Result = Apply(ctx, journalingWriter{Writer: target, journal: journal, live: live, keepOld: opts.KeepOld}, p, ao)
 	out.Result.FlushErr = flush(store)
 	// The run settled every key it created (stored, or deleted again): the journal has served,

@@ -269,4 +269,6 @@ type Found struct {
 	Tags        []string
 	Description string
 	CreatedAt   time.Time
+	// Name and Parent (an API key's application ID) are set by lists of a whole kind.
+	Name, Parent string
 }

@@ -1,0 +1,123 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
+	"github.com/scaleway/scaleway-sdk-go/scw"
+
+	"github.com/iamsync/iamsync/model"
+)
+
+// ListAll lists every live resource of kind (for API keys: every application's key), for
+// apply to settle a whole phase of creations with one list instead of one per creation
+// (apply/settle.go). Settlement relies on one property: every resource created before the
+// list started is in it, even while other runs create and delete resources of the kind (a
+// twin's loser deletes its copy while the winner lists). An ordinary paginated read does not
+// give that: a deletion on an early page, between two page reads, moves an item of the next
+// page onto the one already read, and it is never seen.
+//
+// So the list is ordered by created_at ascending (a new resource always lands at the end, so
+// creations never move an earlier item; BEHAVIOUR.md §5.7 for the default order, asked for
+// explicitly here), and after page 1 (which gives the total) the pages are read one at a time
+// from the last down to the first, page 1 again included. A resource that exists throughout
+// only ever moves to earlier positions. Let f(k) be its page when page k is read: as k falls by
+// one per read, f never grows, so f(k) − k rises by at most one per read; it is ≤ 0 at the last
+// page and ≥ 0 at page 1, so it is 0 at some read, which sees the resource. Cost: the pages
+// plus one, read in sequence. No filter is used: a tag filter would let a tag added to an older
+// resource (another run adopting it) insert it mid-list, which breaks the property; keys have
+// no tags, and the semantics of the description filter are unknown (BEHAVIOUR.md §3).
+//
+// Other kinds answer errors.ErrUnsupported (apply then looks each name up instead).
+func (c *Client) ListAll(ctx context.Context, kind model.Kind) ([]model.Found, error) {
+	size := uint32(maxPageSize)
+	org := c.OrganizationID
+	var fetch func(page int32) ([]model.Found, uint32, error)
+	opt := scw.WithContext(ctx)
+	switch kind {
+	case model.KindApplication:
+		fetch = func(page int32) ([]model.Found, uint32, error) {
+			r, err := c.iam.ListApplications(&iam.ListApplicationsRequest{OrganizationID: org, OrderBy: iam.ListApplicationsRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
+			if err != nil {
+				return nil, 0, err
+			}
+			out := make([]model.Found, 0, len(r.Applications))
+			for _, a := range r.Applications {
+				out = append(out, model.Found{ID: a.ID, Name: a.Name, Tags: a.Tags, Description: a.Description, CreatedAt: deref(a.CreatedAt)})
+			}
+			return out, r.TotalCount, nil
+		}
+	case model.KindGroup:
+		fetch = func(page int32) ([]model.Found, uint32, error) {
+			r, err := c.iam.ListGroups(&iam.ListGroupsRequest{OrganizationID: org, OrderBy: iam.ListGroupsRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
+			if err != nil {
+				return nil, 0, err
+			}
+			out := make([]model.Found, 0, len(r.Groups))
+			for _, g := range r.Groups {
+				out = append(out, model.Found{ID: g.ID, Name: g.Name, Tags: g.Tags, Description: g.Description, CreatedAt: deref(g.CreatedAt)})
+			}
+			return out, r.TotalCount, nil
+		}
+	case model.KindPolicy:
+		fetch = func(page int32) ([]model.Found, uint32, error) {
+			r, err := c.iam.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: org, OrderBy: iam.ListPoliciesRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
+			if err != nil {
+				return nil, 0, err
+			}
+			out := make([]model.Found, 0, len(r.Policies))
+			for _, p := range r.Policies {
+				out = append(out, model.Found{ID: p.ID, Name: p.Name, Tags: p.Tags, Description: p.Description, CreatedAt: deref(p.CreatedAt)})
+			}
+			return out, r.TotalCount, nil
+		}
+	case model.KindAPIKey:
+		fetch = func(page int32) ([]model.Found, uint32, error) {
+			r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, OrderBy: iam.ListAPIKeysRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
+			if err != nil {
+				return nil, 0, err
+			}
+			out := make([]model.Found, 0, len(r.APIKeys))
+			for _, k := range r.APIKeys {
+				if k.ApplicationID != nil {
+					out = append(out, model.Found{ID: k.AccessKey, Parent: *k.ApplicationID, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
+				}
+			}
+			return out, r.TotalCount, nil
+		}
+	default:
+		return nil, fmt.Errorf("list every %s: %w", kind, errors.ErrUnsupported)
+	}
+	return listBackwards(kind, fetch)
+}
+
+// listBackwards reads page 1, then every page from the last down to 1 (see ListAll), and
+// returns each item once.
+func listBackwards(kind model.Kind, fetch func(page int32) ([]model.Found, uint32, error)) ([]model.Found, error) {
+	first, total, err := fetch(1)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss (page 1): %w", kind, err)
+	}
+	if len(first) == 0 || uint32(len(first)) >= total {
+		return first, nil
+	}
+	per := uint32(len(first)) // the page size the API applied
+	pages := int32((total + per - 1) / per)
+	seen := map[string]bool{}
+	var out []model.Found
+	for p := pages; p >= 1; p-- {
+		items, _, err := fetch(p)
+		if err != nil {
+			return nil, fmt.Errorf("list %ss (page %d): %w", kind, p, err)
+		}
+		for _, f := range items {
+			if !seen[f.ID] {
+				seen[f.ID] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
