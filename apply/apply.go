@@ -366,6 +366,9 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 			return id, nil
 		}
 		if !r.opts.IsAmbiguous(err) {
+			if id, ok := r.madeElsewhere(ctx, key, parent); ok {
+				return id, nil
+			}
 			return "", err
 		}
 		found, ferr := r.w.Find(ctx, key.Kind, key.Name, parent)

@@ -173,3 +173,31 @@ func TestApplyAtAboutOneCallPerCreate(t *testing.T) {
 	}
 	e.converged(t, d)
 }
+
+// Group names are unique: the second run's create is refused (409), and it takes the group the
+// first run made instead of failing.
+func TestRefusedGroupCreateTakesTheOtherRunsGroup(t *testing.T) {
+	e := setup(t)
+	d := desired()
+	var twin string
+	res, warnings := e.racedApply(t, d, func(api *iam.API, _ *model.Org) {
+		g, err := api.CreateGroup(&iam.CreateGroupRequest{Name: "grp", OrganizationID: e.emu.OrganizationID(), Tags: []string{model.OwnerTag(d.Stack)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		twin = g.ID
+	})
+	if !res.OK() {
+		t.Fatalf("apply: %+v", res.Failed)
+	}
+	l, _ := e.client.Read(context.Background(), live.ReadOptions{})
+	for _, g := range l.Groups {
+		if g.Name == "grp" && (g.ID != twin || len(g.Members.Applications) != 1 || len(g.Members.Users) != 1) {
+			t.Fatalf("group grp %s with members %+v, want the other run's %s with this run's members", g.ID, g.Members, twin)
+		}
+	}
+	if !strings.Contains(strings.Join(warnings, "\n"), "group/grp: another apply created it at the same time") {
+		t.Errorf("no warning: %q", warnings)
+	}
+	e.converged(t, d)
+}

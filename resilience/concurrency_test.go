@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,7 +119,11 @@ func twoMachines(t *testing.T, seed int64, rate float64) {
 		res[1] = res[0]
 	}
 	v := o.check(m)
-	t.Logf("two machines: exit codes %d and %d", res[0].code, res[1].code)
+	settled := 0
+	for _, r := range res {
+		settled += strings.Count(r.stderr, "another apply created it")
+	}
+	t.Logf("two machines: exit codes %d and %d; %d twins settled", res[0].code, res[1].code, settled)
 	if !v.ok() {
 		t.Fatalf("after two concurrent applies on two machines: %+v\n%s\n%s", v, res[0], res[1])
 	}
