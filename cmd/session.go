@@ -31,7 +31,7 @@ func (c *connFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.local, "local", false, "use the built-in emulator instead of Scaleway (state in --local-state)")
 	fs.StringVar(&c.localState, "local-state", filepath.Join(".iamsync", "local.json"), "state file of the built-in emulator with --local")
 	fs.IntVar(&c.parallelism, "parallelism", 8, "maximum concurrent API calls")
-	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "maximum API requests per second (default 100)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "maximum API requests per second (default 100); the client slows down by itself on the API's 429s")
 }
 
 func (c *connFlags) check() error {

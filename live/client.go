@@ -114,11 +114,15 @@ func New(cfg Config) (*Client, error) {
 
 // Stats reports the HTTP attempts made so far.
 func (c *Client) Stats() Stats {
-	return Stats{
+	st := Stats{
 		Requests: c.transport.stats.requests.Load(),
 		Retries:  c.transport.stats.retries.Load(),
 		Writes:   c.transport.stats.writes.Load(),
 	}
+	if p := c.transport.pacer; p != nil {
+		st.Rate, st.LowestRate, st.RateLimited = p.snapshot()
+	}
+	return st
 }
 
 func loadProfile(name string) (*scw.Profile, error) {

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Retries live in the transport, below the SDK (which never retries, BEHAVIOUR.md §1), so that
@@ -26,14 +24,15 @@ import (
 //     that the caller can look the resource up before creating it again (no duplicates, §5.6).
 //
 // Attempts back off exponentially with full jitter, within MaxAttempts and the context's
-// deadline. A token bucket keeps bursts under the API's rate limits.
+// deadline. A token bucket keeps bursts under the API's rate limits and adapts to its 429s
+// (pacer.go).
 
 // RetryPolicy tunes the transport.
 type RetryPolicy struct {
 	MaxAttempts int           // per request, including the first (default 8)
 	BaseDelay   time.Duration // first backoff (default 200ms)
 	MaxDelay    time.Duration // cap on one backoff (default 10s)
-	RatePerSec  float64       // client-side rate limit; 0 = default 100/s, <0 = none
+	RatePerSec  float64       // client-side rate limit, the adaptive rate's ceiling; 0 = default 100/s, <0 = none
 	Burst       int
 }
 
@@ -61,6 +60,10 @@ type Stats struct {
 	Requests int64 // HTTP attempts sent
 	Retries  int64 // attempts beyond the first
 	Writes   int64 // attempts with a write method
+	// RateLimited counts the 429s received; Rate and LowestRate are the adaptive rate now and
+	// at its lowest (requests/s; 0 without a client-side limit).
+	RateLimited      int64
+	Rate, LowestRate float64
 }
 
 // AmbiguousError is a write whose outcome is unknown: the request may or may not have been
@@ -79,7 +82,7 @@ func (e *AmbiguousError) Unwrap() error { return e.Err }
 type transport struct {
 	next    http.RoundTripper
 	policy  RetryPolicy
-	limiter *rate.Limiter
+	pacer   *pacer // nil without a client-side limit
 	stats   struct{ requests, retries, writes atomic.Int64 }
 	sleep   func(ctx context.Context, d time.Duration) error
 }
@@ -88,7 +91,7 @@ func newTransport(next http.RoundTripper, p RetryPolicy) *transport {
 	p = p.withDefaults()
 	t := &transport{next: next, policy: p, sleep: sleepCtx}
 	if p.RatePerSec > 0 {
-		t.limiter = rate.NewLimiter(rate.Limit(p.RatePerSec), p.Burst)
+		t.pacer = newPacer(p.RatePerSec, p.Burst)
 	}
 	return t
 }
@@ -125,11 +128,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				req.Body = body
 			}
 		}
-		if t.limiter != nil {
-			if err := t.limiter.Wait(ctx); err != nil {
+		if t.pacer != nil {
+			if err := t.pacer.wait(ctx); err != nil {
 				return nil, err
 			}
 		}
+		sent := time.Now()
 		t.stats.requests.Add(1)
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			t.stats.writes.Add(1)
@@ -143,6 +147,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if err != nil {
 				resp = nil
 			}
+		}
+		if t.pacer != nil {
+			t.pacer.observe(resp, sent)
 		}
 		retry, wait := t.classify(req, resp, err)
 		if !retry || attempt >= t.policy.MaxAttempts {
