@@ -80,11 +80,11 @@ func (e *AmbiguousError) Error() string {
 func (e *AmbiguousError) Unwrap() error { return e.Err }
 
 type transport struct {
-	next    http.RoundTripper
-	policy  RetryPolicy
-	pacer   *pacer // nil without a client-side limit
-	stats   struct{ requests, retries, writes atomic.Int64 }
-	sleep   func(ctx context.Context, d time.Duration) error
+	next   http.RoundTripper
+	policy RetryPolicy
+	pacer  *pacer // nil without a client-side limit
+	stats  struct{ requests, retries, writes atomic.Int64 }
+	sleep  func(ctx context.Context, d time.Duration) error
 }
 
 func newTransport(next http.RoundTripper, p RetryPolicy) *transport {
