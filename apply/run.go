@@ -178,6 +178,7 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 		store = secrets.Open(opts.SecretsPath).Appender()
 	}
 	journal := secrets.JournalFor(opts.SecretsPath)
+	defer journal.Close()
 	ao := opts.Apply
 	ao.Stack, ao.Live, ao.Secrets = p.Stack, live, store
 	if ao.Warn == nil {

@@ -79,7 +79,13 @@ const stack = "resilience"
 
 func newOrg(t testing.TB, seed int64) *org {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{Seed: seed, Users: users})
+	return newOrgWith(t, emulator.Options{Seed: seed, Users: users})
+}
+
+// newOrgWith is newOrg with the emulator's options chosen (a rate limit, for benchmarks).
+func newOrgWith(t testing.TB, opts emulator.Options) *org {
+	t.Helper()
+	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

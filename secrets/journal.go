@@ -40,6 +40,7 @@ type Intent struct {
 type Journal struct {
 	Path string
 	mu   sync.Mutex
+	f    *os.File // open for appending after the first Add
 }
 
 // JournalFor returns the journal of the secrets file at path.
@@ -100,36 +101,54 @@ func (j *Journal) Add(in Intent) error {
 	if err != nil {
 		return err
 	}
-	_, statErr := os.Stat(j.Path)
-	f, err := os.OpenFile(j.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("write the pending-keys journal: %w", err)
+	if j.f == nil {
+		_, statErr := os.Stat(j.Path)
+		f, err := os.OpenFile(j.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("write the pending-keys journal: %w", err)
+		}
+		if errors.Is(statErr, fs.ErrNotExist) {
+			syncDir(filepath.Dir(j.Path))
+		}
+		j.f = f
 	}
-	if errors.Is(statErr, fs.ErrNotExist) {
-		syncDir(filepath.Dir(j.Path))
-	}
-	st, err := f.Stat()
+	st, err := j.f.Stat()
 	if err == nil {
-		if _, err = f.Write(append(line, '\n')); err != nil {
-			_ = f.Truncate(st.Size()) // no partial line before the next one
+		if _, err = j.f.Write(append(line, '\n')); err != nil {
+			_ = j.f.Truncate(st.Size()) // no partial line before the next one
 		}
 	}
 	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+		err = j.f.Sync()
 	}
 	if err != nil {
+		j.closeLocked()
 		return fmt.Errorf("write the pending-keys journal: %w", err)
 	}
 	return nil
+}
+
+// Close releases the journal's file (it stays on disk).
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.closeLocked()
+}
+
+func (j *Journal) closeLocked() error {
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
 }
 
 // Clear removes the journal: every creation it announced has been settled.
 func (j *Journal) Clear() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	_ = j.closeLocked()
 	if err := os.Remove(j.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove the pending-keys journal: %w", err)
 	}
