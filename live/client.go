@@ -84,14 +84,20 @@ func New(cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "iamsync"
 	}
+	hc := &http.Client{Transport: t}
 	client, err := scw.NewClient(
 		scw.WithProfile(profile),
-		scw.WithHTTPClient(&http.Client{Transport: t}),
+		scw.WithHTTPClient(hc),
 		scw.WithUserAgent(ua),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("configure the Scaleway client: %w", err)
 	}
+	// With SCW_DEBUG set, NewClient wraps the transport in a logger that dumps every request
+	// and answer to stderr, bodies included: an API key's creation answer holds its secret,
+	// and so does a Secret Manager version's request. iamsync never prints a secret, so the
+	// wrapper is taken off again (cmd/testdata/script/scwdebug.txtar).
+	hc.Transport = t
 	// The SDK caches GET /metadata in the client after the first IAM call, without a lock: the
 	// first calls made concurrently (Read's lists, apply's writes) race on it (found by the
 	// race detector in issue 7's suites). Fetching it once here, before any concurrency, makes
