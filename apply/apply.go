@@ -509,9 +509,7 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 			return "", name, err
 		}
 	}
-	r.mu.Lock()
-	werr := r.opts.Secrets.PutAll(map[string]secrets.Credentials{name: {AccessKey: accessKey, SecretKey: value}})
-	r.mu.Unlock()
+	werr := r.putSecret(name, secrets.Credentials{AccessKey: accessKey, SecretKey: value})
 	if werr == nil {
 		// A concurrent apply elsewhere may have made this key too: settled with the phase.
 		r.made(made{key: a.Key, parent: appID, id: accessKey, desc: desc, replaced: a.ID, secret: name})

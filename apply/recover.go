@@ -69,6 +69,14 @@ func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPa
 		warn(fmt.Sprintf("cannot check the keys a previous run may have left without their secret (%v); the next apply checks again", err))
 		return 0, true, nil
 	}
+	// Keys whose secret went to another store (Secret Manager) are marked in the journal.
+	marked, err := j.Stored()
+	if err != nil {
+		return 0, false, err
+	}
+	for ak := range marked {
+		stored[ak] = "(marked stored in the journal)"
+	}
 	for _, in := range intents {
 		found, err := w.Find(ctx, model.KindAPIKey, "", in.ApplicationID)
 		if err != nil {

@@ -94,8 +94,11 @@ type RunOptions struct {
 	Approve func(p *plan.Plan) error
 	// Warn tells the user something that does not stop the run.
 	Warn func(msg string)
-	// Secrets stores new keys' credentials; nil means the file at SecretsPath.
-	Secrets SecretStore
+	// Secrets stores new keys' credentials; nil means the file at SecretsPath. OpenSecrets,
+	// when set, makes it from the target instead, right after Open and before anything is
+	// written (a store that cannot be opened stops the run there).
+	Secrets     SecretStore
+	OpenSecrets OpenSecrets
 	// Apply tunes Apply (Parallelism, Progress, IsAmbiguous, Now); Run sets Stack, Live and
 	// Secrets itself.
 	Apply Options
@@ -132,6 +135,11 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	target, err := opts.Open(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if opts.OpenSecrets != nil {
+		if opts.Secrets, err = opts.OpenSecrets(ctx, target); err != nil {
+			return nil, &hinted{err, "nothing was changed; check the secrets store's project and the credentials' rights on it, then run again"}
+		}
 	}
 	p, live, err := target.Plan(ctx)
 	if err != nil {
@@ -173,12 +181,14 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 			return out, err
 		}
 	}
+	journal := secrets.JournalFor(opts.SecretsPath)
+	defer journal.Close()
 	store := opts.Secrets
 	if store == nil {
 		store = secrets.Open(opts.SecretsPath).Appender()
+	} else {
+		store = markingStore{inner: store, journal: journal}
 	}
-	journal := secrets.JournalFor(opts.SecretsPath)
-	defer journal.Close()
 	ao := opts.Apply
 	ao.Stack, ao.Live, ao.Secrets = p.Stack, live, store
 	if ao.Warn == nil {

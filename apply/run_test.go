@@ -286,3 +286,89 @@ func TestRunFoldsASecretsJournalADeadRunLeft(t *testing.T) {
 		t.Fatalf("the secrets file itself does not hold the folded entry (%v)", err)
 	}
 }
+
+// With a store other than the secrets file (Secret Manager), a dead run's key is told stored
+// by the journal's mark: kept when marked, deleted and made again when not.
+func TestRunRecoversKeysStoredElsewhere(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	d := desired()
+	d.APIKeys = append(d.APIKeys, &model.APIKey{Application: "app", Name: "ops", Secret: "OPS", ExpiresIn: 24 * time.Hour})
+	opts, _ := e.opts(d)
+	opts.OpenSecrets = func(ctx context.Context, t apply.Target) (apply.SecretStore, error) {
+		return e.client.SecretManager(ctx, "", d.Stack)
+	}
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(e.secretsPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a secrets file was written with Secret Manager as the store: %v", err)
+	}
+	l, _ := e.client.Read(ctx, live.ReadOptions{})
+	var appID string
+	var before []string
+	for _, a := range l.Applications {
+		if a.Name == "app" {
+			appID = a.ID
+		}
+	}
+	for _, k := range l.APIKeys {
+		before = append(before, k.ID)
+	}
+	sm, err := e.client.SecretManager(ctx, "", d.Stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two dead runs' traces: a third key stored and marked, a fourth created and never stored.
+	journal := secrets.JournalFor(e.secretsPath)
+	expires := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	dead := func(name string, store bool) string {
+		desc := model.KeyDescription("", d.Stack, name)
+		if err := journal.Add(secrets.Intent{ApplicationID: appID, Description: desc, Exclude: before, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		ak, sk, err := e.client.CreateAPIKey(ctx, appID, desc, "", &expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store {
+			if err := sm.PutAll(map[string]secrets.Credentials{strings.ToUpper(name): {AccessKey: ak, SecretKey: sk}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := journal.MarkStored(ak); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ak
+	}
+	kept := dead("kept", true)
+	lost := dead("lost", false)
+	journal.Close()
+	d.APIKeys = append(d.APIKeys,
+		&model.APIKey{Application: "app", Name: "kept", Secret: "KEPT", ExpiresIn: 24 * time.Hour},
+		&model.APIKey{Application: "app", Name: "lost", Secret: "LOST", ExpiresIn: 24 * time.Hour})
+	opts, _ = e.opts(d)
+	opts.OpenSecrets = func(ctx context.Context, t apply.Target) (apply.SecretStore, error) {
+		return e.client.SecretManager(ctx, "", d.Stack)
+	}
+	var warnings []string
+	opts.Warn = func(m string) { warnings = append(warnings, m) }
+	out, err := apply.Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(warnings, "\n"), "deleted API key "+lost) || strings.Contains(strings.Join(warnings, "\n"), kept) {
+		t.Fatalf("recovery warnings %q: want %s deleted and %s kept", warnings, lost, kept)
+	}
+	if out.Result == nil || len(out.Result.Done) != 1 || out.Result.Done[0].Action.Key.Name != "lost" {
+		t.Fatalf("want exactly the lost key made again, got %+v", out.Result)
+	}
+	after, _ := e.client.Read(ctx, live.ReadOptions{})
+	found := false
+	for _, k := range after.APIKeys {
+		found = found || k.ID == kept
+	}
+	if !found {
+		t.Fatal("the key stored in Secret Manager by the dead run was deleted")
+	}
+}

@@ -21,6 +21,7 @@ type applyFlags struct {
 	plan        planFlags
 	autoApprove bool   // apply without asking
 	secretsFile string // where new keys' credentials go
+	secrets     secretsFlags
 }
 
 func (f *applyFlags) register(fs *pflag.FlagSet) {
@@ -29,9 +30,15 @@ func (f *applyFlags) register(fs *pflag.FlagSet) {
 	f.plan.format = "text"
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
 	fs.StringVar(&f.secretsFile, "secrets-file", "iamsync.secrets.env", "file new API keys' credentials are written to (.env, .json or .yaml)")
+	f.secrets.register(fs)
 }
 
-func (f *applyFlags) check() error { return f.plan.check() }
+func (f *applyFlags) check() error {
+	if err := f.secrets.check(); err != nil {
+		return err
+	}
+	return f.plan.check()
+}
 
 const applyUsage = `Usage: iamsync apply [flags] [PATH...]
        iamsync apply [flags] PLAN.json
@@ -39,8 +46,9 @@ const applyUsage = `Usage: iamsync apply [flags] [PATH...]
 Converges the organization to the manifests (files or directories; default: the current
 directory), or executes a plan saved by 'iamsync plan --out', refusing it if the manifests or
 the organization changed since. New API keys' credentials go to --secrets-file, never to the
-terminal. On a terminal the plan is shown and must be confirmed with 'yes'; elsewhere
---auto-approve or a saved plan is required.
+terminal (or, with --secrets-to scaleway-secret-manager, to Secret Manager). On a terminal the
+plan is shown and must be confirmed with 'yes'; elsewhere --auto-approve or a saved plan is
+required.
 
 Example:
   iamsync apply --local examples/quickstart
@@ -78,6 +86,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 			}
 			return target{s.conn.client, s}, nil
 		},
+		OpenSecrets:     f.secrets.open(s.desired.Stack),
 		Saved:           saved,
 		MaxDeletes:      f.plan.maxDeletes,
 		AllowMassDelete: f.plan.allowMassDelete,
@@ -87,14 +96,16 @@ func runApply(ctx context.Context, env Env, args []string) int {
 			if err := approve(env, f, p, saved != nil); err != nil {
 				return err
 			}
-			warnIfTracked(env, secretsPath)
+			if !f.secrets.secretManager() {
+				warnIfTracked(env, secretsPath)
+			}
 			before = s.conn.client.Stats()
 			return nil
 		},
 		Apply: apply.Options{
 			Parallelism: f.plan.conn.parallelism,
 			IsAmbiguous: live.IsAmbiguous,
-			Progress:    func(ev apply.Event) { printEvent(env, ev, f.secretsFile) },
+			Progress:    func(ev apply.Event) { printEvent(env, ev, f.secrets.dest(f.secretsFile)) },
 		},
 	})
 	if r, ok := apply.IsRefusal(err); ok && r.Plan != nil {
@@ -108,7 +119,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 		return ExitOK
 	}
 	after := s.conn.client.Stats()
-	return report(env, out.Result, after.Requests-before.Requests, after.Retries-before.Retries, f.secretsFile)
+	return report(env, out.Result, after.Requests-before.Requests, after.Retries-before.Retries, f.secrets.dest(f.secretsFile))
 }
 
 // target is the organization apply works on: the client writes, the session plans.
@@ -190,7 +201,7 @@ func report(env Env, res *apply.Result, calls, retries int64, secretsFile string
 		errorf(env, "%v", res.FlushErr)
 	}
 	if res.Interrupted {
-		warnf(env, "interrupted: no new action was started after the interrupt; the secrets file %s holds every key created", secretsFile)
+		warnf(env, "interrupted: no new action was started after the interrupt; %s holds every key created", secretsFile)
 	}
 	if res.OK() {
 		return ExitOK

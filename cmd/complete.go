@@ -178,10 +178,11 @@ func takesValue(fl *pflag.Flag) bool {
 // command's own check() by TestCompletionChoicesAreAccepted). Keys are "command --flag", or
 // "--flag" for every command.
 var flagChoices = map[string][]string{
-	"validate --format": {"text", "json", "github"},
-	"plan --format":     {"text", "json", "markdown"},
-	"audit --format":    {"text", "json", "sarif", "markdown"},
-	"audit --fail-on":   {"low", "medium", "high", "none"},
+	"validate --format":  {"text", "json", "github"},
+	"plan --format":      {"text", "json", "markdown"},
+	"audit --format":     {"text", "json", "sarif", "markdown"},
+	"audit --fail-on":    {"low", "medium", "high", "none"},
+	"apply --secrets-to": {secretsToFile, secretsToSecretManager},
 }
 
 // flagFiles are the flags whose value is a file ("files") or a directory ("dirs").
@@ -192,6 +193,7 @@ var flagFiles = map[string]string{
 	"--local-state":     "files",
 	"emulator --state":  "files",
 	"audit --repo-root": "dirs",
+	"--cache-dir":       "dirs",
 }
 
 func lookupByCommand[T any](m map[string]T, cmd, flag string) (T, bool) {

@@ -14,10 +14,14 @@ package cmd_test
 //	                            (checked again, with every run's output, when each script ends)
 //	filemode FILE 0600          FILE's permission bits
 //	secretworks FILE ENTRY      ENTRY's credentials in secrets FILE authenticate against the emulator
+//	smsecret NAME VERSIONS      Secret Manager secret NAME (default project, fr-par) has VERSIONS
+//	                            enabled versions (0: or does not exist) and the latest one's
+//	                            credentials authenticate
 //	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd)
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -30,6 +34,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
+	secret "github.com/scaleway/scaleway-sdk-go/api/secret/v1beta1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
 
 	"github.com/iamsync/iamsync/cmd"
@@ -120,6 +125,7 @@ func TestScripts(t *testing.T) {
 			"nosecret":    nosecretCmd,
 			"filemode":    filemodeCmd,
 			"secretworks": secretworksCmd,
+			"smsecret":    smsecretCmd,
 			"emu":         emuCmd,
 			"sleep":       sleepCmd,
 		},
@@ -268,6 +274,51 @@ func secretworksCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+func smsecretCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: smsecret NAME VERSIONS")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	emu := server(ts)
+	o := emu.Owner()
+	client, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(o.AccessKey, o.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
+	ts.Check(err)
+	api := secret.NewAPI(client)
+	list, err := api.ListSecrets(&secret.ListSecretsRequest{Region: scw.RegionFrPar, ProjectID: &o.ProjectID, Name: &args[0]}, scw.WithAllPages())
+	ts.Check(err)
+	if want == 0 && len(list.Secrets) == 0 {
+		return
+	}
+	if len(list.Secrets) != 1 {
+		ts.Fatalf("%d Secret Manager secrets named %s, want 1", len(list.Secrets), args[0])
+	}
+	id := list.Secrets[0].ID
+	versions, err := api.ListSecretVersions(&secret.ListSecretVersionsRequest{Region: scw.RegionFrPar, SecretID: id,
+		Status: []secret.SecretVersionStatus{secret.SecretVersionStatusEnabled}}, scw.WithAllPages())
+	ts.Check(err)
+	if len(versions.Versions) != want {
+		ts.Fatalf("secret %s has %d enabled versions, want %d", args[0], len(versions.Versions), want)
+	}
+	if want == 0 {
+		return
+	}
+	latest, err := api.AccessSecretVersion(&secret.AccessSecretVersionRequest{Region: scw.RegionFrPar, SecretID: id, Revision: "latest"})
+	ts.Check(err)
+	var c struct {
+		AccessKey string `json:"access_key"`
+		SecretKey string `json:"secret_key"`
+	}
+	ts.Check(json.Unmarshal(latest.Data, &c))
+	kc, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(c.AccessKey, c.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
+	ts.Check(err)
+	_, err = iam.NewAPI(kc).GetAPIKey(&iam.GetAPIKeyRequest{AccessKey: c.AccessKey})
+	var denied *scw.DeniedAuthenticationError
+	if asDenied(err, &denied) {
+		ts.Fatalf("the latest version of %s does not authenticate: %v", args[0], err)
+	}
+}
+
 func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 	if err == nil {
 		return false
@@ -294,6 +345,9 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	                                    IAMReadOnly); its credentials in $RO_ACCESS_KEY, $RO_SECRET_KEY
 //	emu userkey EMAIL DESCRIPTION       a personal API key of the user EMAIL, never expiring
 //	emu rules POLICY SET...             replace the rules of policy POLICY by one organization-wide rule of SETs
+//	emu grant APP SET...                a new policy giving application APP the SETs organization-wide
+//	emu secret NAME                     a Secret Manager secret NAME in the default project that no stack owns
+//	emu fail METHOD ROUTE KIND N        the next N answers of route "METHOD ROUTE" are the fault KIND (500, 503, ...)
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: emu OP ARGS...")
@@ -339,6 +393,24 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 		sets := args[2:]
 		_, err = api.SetRules(&iam.SetRulesRequest{PolicyID: findID(ts, api, o.OrganizationID, "policy", args[1]),
 			Rules: []*iam.RuleSpecs{{PermissionSetNames: &sets, OrganizationID: &o.OrganizationID}}})
+	case "grant":
+		if len(args) < 3 {
+			ts.Fatalf("usage: emu grant APP SET...")
+		}
+		sets := args[2:]
+		app := findID(ts, api, o.OrganizationID, "application", args[1])
+		_, err = api.CreatePolicy(&iam.CreatePolicyRequest{Name: "grant-" + args[1], OrganizationID: o.OrganizationID, ApplicationID: &app,
+			Rules: []*iam.RuleSpecs{{PermissionSetNames: &sets, OrganizationID: &o.OrganizationID}}})
+	case "secret":
+		_, err = secret.NewAPI(client).CreateSecret(&secret.CreateSecretRequest{Region: scw.RegionFrPar, ProjectID: o.ProjectID, Name: args[1]})
+	case "fail":
+		if len(args) != 5 {
+			ts.Fatalf("usage: emu fail METHOD ROUTE KIND N")
+		}
+		n, err := strconv.Atoi(args[4])
+		ts.Check(err)
+		emu.FailNext(args[1]+" "+args[2], emulator.FaultKind(args[3]), n)
+		return
 	case "saveid", "sameid":
 		if len(args) != 3 {
 			ts.Fatalf("usage: emu %s KIND NAME", args[0])

@@ -41,6 +41,7 @@ type Client struct {
 	parallelism    int
 	transport      *transport
 	apiURL         string // keys the rule cache
+	sdk            *scw.Client
 }
 
 // ErrNoCredentials is returned when no access key, secret key or organization is configured.
@@ -115,6 +116,7 @@ func New(cfg Config) (*Client, error) {
 		parallelism:    par,
 		transport:      t,
 		apiURL:         apiURLOf(profile),
+		sdk:            client,
 	}, nil
 }
 

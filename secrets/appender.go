@@ -55,6 +55,9 @@ type Appender struct {
 // Appender returns an Appender of the file.
 func (f *File) Appender() *Appender { return &Appender{f: f} }
 
+// Concurrent tells apply that PutAll may be called from several goroutines at once.
+func (a *Appender) Concurrent() bool { return true }
+
 // PutAll stores the entries durably: in the file for the run's first write, else in the
 // journal.
 func (a *Appender) PutAll(entries map[string]Credentials) error {

@@ -32,6 +32,9 @@ type Intent struct {
 	// KeepOld is the run's grace period for a key its new one replaces (--keep-old): a dead
 	// run's half-done replacement is finished the way it would have been.
 	KeepOld time.Duration `json:"keep_old,omitempty"`
+	// StoredAccessKey, alone, marks a key whose secret reached a store other than the secrets
+	// file (MarkStored): the file cannot tell the next run that it was stored.
+	StoredAccessKey string `json:"stored_access_key,omitempty"`
 }
 
 // Journal is the file of pending key creations beside a secrets file (PATH.pending). Its
@@ -50,7 +53,33 @@ func JournalFor(path string) *Journal { return &Journal{Path: path + ".pending"}
 func (j *Journal) Read() ([]Intent, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.read()
+	all, err := j.read()
+	var out []Intent
+	for _, in := range all {
+		if in.StoredAccessKey == "" {
+			out = append(out, in)
+		}
+	}
+	return out, err
+}
+
+// Stored returns the access keys marked stored (MarkStored).
+func (j *Journal) Stored() (map[string]bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	all, err := j.read()
+	out := map[string]bool{}
+	for _, in := range all {
+		if in.StoredAccessKey != "" {
+			out[in.StoredAccessKey] = true
+		}
+	}
+	return out, err
+}
+
+// MarkStored records, durably, that accessKey's secret is in the store.
+func (j *Journal) MarkStored(accessKey string) error {
+	return j.Add(Intent{StoredAccessKey: accessKey, At: time.Now().UTC()})
 }
 
 func (j *Journal) read() ([]Intent, error) {
