@@ -59,6 +59,8 @@ type Options struct {
 	Progress func(Event)
 	// IsAmbiguous tells a write whose outcome is unknown (live.IsAmbiguous).
 	IsAmbiguous func(error) bool
+	// IsAlreadyExists tells a create refused because its name is taken (live.IsAlreadyExists).
+	IsAlreadyExists func(error) bool
 }
 
 // Event reports one finished action.
@@ -116,6 +118,9 @@ func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
 	}
 	if r.opts.IsAmbiguous == nil {
 		r.opts.IsAmbiguous = func(error) bool { return false }
+	}
+	if r.opts.IsAlreadyExists == nil {
+		r.opts.IsAlreadyExists = func(error) bool { return false }
 	}
 	// API calls outlive an interrupt: only the decision to start new actions watches ctx.
 	callCtx := context.WithoutCancel(ctx)
@@ -356,6 +361,11 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		if err == nil {
 			return r.settle(ctx, key, parent, id), nil
 		}
+		if r.opts.IsAlreadyExists(err) {
+			// A unique name (group names are, iam_sdk.go) taken since the plan: by this stack
+			// (a concurrent apply, or this create's lost answer), it is ours; else not ours to take.
+			return r.taken(ctx, key, parent, err)
+		}
 		if !r.opts.IsAmbiguous(err) {
 			return "", err
 		}
@@ -376,6 +386,19 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		}
 	}
 	return "", err
+}
+
+// taken settles a create refused because the name is in use.
+func (r *runner) taken(ctx context.Context, key model.Key, parent string, err error) (string, error) {
+	found, ferr := r.w.Find(ctx, key.Kind, key.Name, parent)
+	if ferr != nil {
+		return "", fmt.Errorf("%w; looking up who holds the name failed too (%v): run iamsync again", err, ferr)
+	}
+	owned := func(f model.Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
+	if w, ok := winner(found, owned); ok {
+		return w.ID, nil
+	}
+	return "", fmt.Errorf("%w: a %s named %q was created since the plan, and this stack does not own it: run plan again to see it as a conflict", err, key.Kind, key.Name)
 }
 
 // Two applies on two machines (no local lock sees both) read the same organization and both
@@ -488,7 +511,8 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	var expires *time.Time
 	switch {
 	case k.ExpiresAt != nil:
-		t := k.ExpiresAt.UTC()
+		// The API keeps microseconds and drops the rest: send what it will store.
+		t := k.ExpiresAt.UTC().Truncate(time.Microsecond)
 		expires = &t
 	case k.ExpiresIn > 0:
 		t := r.opts.Now().Add(k.ExpiresIn).UTC().Truncate(time.Second)

@@ -276,6 +276,7 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 // or another tool would:
 //
 //	emu app NAME [DESCRIPTION]          create an unmanaged application
+//	emu group NAME [TAG...]             create a group with these tags (none: unmanaged)
 //	emu describe KIND NAME DESCRIPTION  set the description of the application, group or policy NAME
 //	emu delete KIND NAME                delete it
 //	emu saveid KIND NAME                remember its ID
@@ -299,6 +300,8 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 			desc = args[2]
 		}
 		_, err = api.CreateApplication(&iam.CreateApplicationRequest{Name: args[1], Description: desc, OrganizationID: o.OrganizationID})
+	case "group":
+		_, err = api.CreateGroup(&iam.CreateGroupRequest{Name: args[1], Tags: args[2:], OrganizationID: o.OrganizationID})
 	case "readonly":
 		c, err := emu.NewCredentials(args[1], args[2:]...)
 		ts.Check(err)

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -247,6 +248,20 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// IsAlreadyExists reports whether err is the API's 409 already_exists: a create whose unique
+// name (a group's, a member's email) is taken. The SDK has no type for it (BEHAVIOUR.md §6), so
+// the body is read; a 409 transient_state is something else (and is retried below the SDK).
+func IsAlreadyExists(err error) bool {
+	var re *scw.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict {
+		return false
+	}
+	var body struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(re.RawBody, &body) == nil && body.Type == "already_exists"
 }
 
 // IsNotFound reports whether err is the API's 404.

@@ -184,7 +184,8 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 	}
 }
 
-// Expiry tolerances. The API keeps the client's precision for expires_at (§4), and a relative
+// Expiry tolerances. The API stores expires_at at microsecond precision (a recording held out
+// of BEHAVIOUR.md §4 shows nanoseconds truncated; apply sends microseconds), and a relative
 // expiry is turned into an instant by apply a moment after the key is created, so the stored
 // expiry and creation time differ by the request latency.
 const (

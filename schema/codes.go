@@ -22,6 +22,7 @@ var Codes = map[string]string{
 	"E206": "conflicting or missing alternatives (exactly one of)",
 	"E207": "reserved tag prefix iamsync-stack=",
 	"E208": "unknown audit rule in audit.ignore",
+	"E209": "more than 9 tags (the API's 10, less the ownership tag)",
 	"E301": "files of the set disagree on stack or organization_id",
 	"E302": "name declared twice",
 	"E303": "two API keys routed to the same secret",
