@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +33,15 @@ type Writer interface {
 	CreateAPIKey(ctx context.Context, applicationID, description, defaultProjectID string, expiresAt *time.Time) (string, secrets.Value, error)
 	UpdateAPIKey(ctx context.Context, accessKey, description, defaultProjectID string) error
 	DeleteAPIKey(ctx context.Context, accessKey string) error
+	CreateUser(ctx context.Context, u *model.User, tags []string, password secrets.Value) (string, error)
+	UpdateUser(ctx context.Context, id string, u *model.User, tags []string) error
+	UpdateUsername(ctx context.Context, id, username string) error
+	SetUserLocked(ctx context.Context, id string, locked bool) error
+	DeleteUser(ctx context.Context, id string) error
+	CreateSSHKey(ctx context.Context, name, publicKey, projectID string) (string, error)
+	UpdateSSHKey(ctx context.Context, id, name string, disabled bool) error
+	DeleteSSHKey(ctx context.Context, id string) error
+	UpdateSecuritySettings(ctx context.Context, s *model.SecuritySettings) error
 	// Find lists live resources by exact name (API keys: every key of application ID parent),
 	// to settle a create whose outcome was unknown.
 	Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error)
@@ -224,6 +231,12 @@ func handlerOf(k model.Kind) (handler, bool) {
 		return handler{create: createPolicy, update: updatePolicy, delete: Writer.DeletePolicy}, true
 	case model.KindAPIKey:
 		return handler{create: createAPIKey, update: updateAPIKey, replace: replaceAPIKey, delete: Writer.DeleteAPIKey}, true
+	case model.KindUser:
+		return handler{create: createUser, update: updateUser, delete: Writer.DeleteUser}, true
+	case model.KindSSHKey:
+		return handler{create: createSSHKey, update: updateSSHKey, replace: replaceSSHKey, delete: Writer.DeleteSSHKey}, true
+	case model.KindSecuritySettings:
+		return handler{update: updateSecuritySettings}, true
 	}
 	return handler{}, false
 }
@@ -572,13 +585,5 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	return "", name, fmt.Errorf("%w (%v); the new API key %s was deleted again, so no key exists without its secret", ErrSecretWrite, werr, accessKey)
 }
 
-var nonEnv = regexp.MustCompile(`[^A-Z0-9_]+`)
-
-// SecretName is the secrets-file entry for k: its manifest's secret, or one derived from its
-// application and name.
-func SecretName(k *model.APIKey) string {
-	if k.Secret != "" {
-		return k.Secret
-	}
-	return nonEnv.ReplaceAllString(strings.ToUpper(k.Application+"_"+k.Name), "_")
-}
+// SecretName is the secrets-file entry for k (plan.KeySecretName).
+func SecretName(k *model.APIKey) string { return plan.KeySecretName(k) }

@@ -40,7 +40,7 @@ func load(t *testing.T, body string) *model.Org {
 func emptyLive() *model.Org {
 	return &model.Org{OrganizationID: orgID,
 		Projects: []*model.Project{{ID: prodID, Name: "prod"}, {ID: stageID, Name: "stage"}, {ID: orgID, Name: "default"}},
-		Users:    []*model.User{{ID: aliceID, Email: "alice@example.com"}}}
+		Users:    []*model.User{{Meta: model.Meta{ID: aliceID}, Email: "alice@example.com"}}}
 }
 
 func opts() Options {

@@ -45,12 +45,18 @@ type snapshot struct {
 	policies []*iam.Policy
 	keys     []*iam.APIKey
 	users    []*iam.User
+	sshKeys  []*iam.SSHKey
+	// sshKeysUnread: the credentials may not list SSH keys.
+	sshKeysUnread bool
 	projects []*account.Project
 	rules    map[string][]*iam.Rule // by policy ID
+	settings *iam.OrganizationSecuritySettings
+	quota    []*iam.Quotum
+	self     string // the client's access key
 }
 
 func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error) {
-	s := &snapshot{rules: map[string][]*iam.Rule{}}
+	s := &snapshot{rules: map[string][]*iam.Rule{}, self: c.AccessKey}
 	sem := make(chan struct{}, c.parallelism)
 	g, gctx := errgroup.WithContext(ctx)
 	org := c.OrganizationID
@@ -92,6 +98,40 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 				return nil, 0, err
 			}
 			return r.Users, r.TotalCount, nil
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		s.sshKeys, err = listAll(gctx, sem, "SSH keys", func(page int32) ([]*iam.SSHKey, uint32, error) {
+			r, err := c.iam.ListSSHKeys(&iam.ListSSHKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.SSHKeys, r.TotalCount, nil
+		})
+		// SSH keys are project resources, read with project-level sets (SSHKeysReadOnly),
+		// which an IAMReadOnly key lacks: a plan that declares none goes on without them.
+		if IsPermissionDenied(err) {
+			s.sshKeysUnread, err = true, nil
+		}
+		return err
+	})
+	g.Go(func() (err error) {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		s.settings, err = c.iam.GetOrganizationSecuritySettings(&iam.GetOrganizationSecuritySettingsRequest{OrganizationID: org}, scw.WithContext(gctx))
+		if err != nil {
+			return fmt.Errorf("read the organization's security settings: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		s.quota, err = listAll(gctx, sem, "quotas", func(page int32) ([]*iam.Quotum, uint32, error) {
+			r, err := c.iam.ListQuota(&iam.ListQuotaRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Quota, uint32(r.TotalCount), nil
 		})
 		return err
 	})

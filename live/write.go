@@ -237,6 +237,10 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		for _, k := range r.APIKeys {
 			out = append(out, model.Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
 		}
+	case model.KindUser:
+		return c.findUsers(ctx, name)
+	case model.KindSSHKey:
+		return c.findSSHKeys(ctx, name)
 	default:
 		return nil, fmt.Errorf("find: unknown kind %q", kind)
 	}
@@ -262,6 +266,16 @@ func IsAlreadyExists(err error) bool {
 		Type string `json:"type"`
 	}
 	return json.Unmarshal(re.RawBody, &body) == nil && body.Type == "already_exists"
+}
+
+// IsPermissionDenied reports whether err is the API's 403 permissions_denied.
+func IsPermissionDenied(err error) bool {
+	var pd *scw.PermissionsDeniedError
+	if errors.As(err, &pd) {
+		return true
+	}
+	var re *scw.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusForbidden
 }
 
 // IsNotFound reports whether err is the API's 404.

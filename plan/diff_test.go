@@ -57,7 +57,7 @@ func TestDiffNoChanges(t *testing.T) {
 		{"sample", sample},
 		{"empty", func() *model.Org { return &model.Org{Stack: "prod"} }},
 		{"only lookups", func() *model.Org {
-			return &model.Org{Stack: "prod", Projects: testProjects, Users: testUsers}
+			return &model.Org{Stack: "prod", Projects: testProjects}
 		}},
 	}
 	for _, tt := range tests {

@@ -120,6 +120,9 @@ type Plan struct {
 	Conflicts []Conflict `json:"conflicts"`
 	// Warnings are informational and never block apply.
 	Warnings []Warning `json:"warnings"`
+	// OverQuota lists the organization's quotas the plan would exceed: such a plan must not be
+	// applied (and plan exits 3).
+	OverQuota []QuotaExceeded `json:"over_quota,omitempty"`
 	// ProjectNames names the project IDs the plan's values hold, for the renderers: the
 	// project's name where no other project has it (Account allows duplicates, BEHAVIOUR.md
 	// §5.6); a project missing here is shown by ID.

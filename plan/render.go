@@ -8,6 +8,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -85,10 +86,13 @@ func changeLines(p *Plan, c Change) []line {
 	if strings.Contains(old, "\n") || strings.Contains(new, "\n") {
 		return append([]line{{kind: lField, depth: 2, text: field + ":"}}, textDiff(old, new)...)
 	}
-	if c.Old == nil {
-		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q", field, new)}}
+	if c.Field.quoted() {
+		old, new = strconv.Quote(old), strconv.Quote(new)
 	}
-	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q → %q", field, old, new)}}
+	if c.Old == nil {
+		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %s", field, new)}}
+	}
+	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %s → %s", field, old, new)}}
 }
 
 // ValueText shows a value of field as a reviewer reads it: members as application:NAME or
@@ -117,8 +121,22 @@ func (p *Plan) ValueText(field Field, v Value) string {
 			shown.Projects[i] = p.projectName(id)
 		}
 		return shown.Canonical()
-	case FieldDefaultProject:
+	case FieldDefaultProject, FieldProject:
 		return p.projectName(v.Project)
+	case FieldPassword:
+		return "generated, stored in the secrets file as " + v.Text
+	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal:
+		return fmt.Sprint(v.Bool != nil && *v.Bool)
+	case FieldGracePeriod, FieldMaxLoginSession, FieldMaxKeyLifetime:
+		if v.Duration == nil || *v.Duration == 0 {
+			return "0"
+		}
+		return durationString(*v.Duration)
+	case FieldLoginAttempts:
+		if v.Number == nil {
+			return "0"
+		}
+		return fmt.Sprint(*v.Number)
 	case FieldExpiry:
 		switch e := v.Expiry; {
 		case e == nil, e.At == nil && e.In == 0:
@@ -130,6 +148,17 @@ func (p *Plan) ValueText(field Field, v Value) string {
 		}
 	}
 	return v.Text
+}
+
+// quoted reports whether f's values are free text, shown quoted so that spaces and empty
+// values are visible; flags, numbers and durations are shown bare.
+func (f Field) quoted() bool {
+	switch f {
+	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal, FieldGracePeriod,
+		FieldLoginAttempts, FieldMaxLoginSession, FieldMaxKeyLifetime, FieldPassword:
+		return false
+	}
+	return true
 }
 
 // valueTexts shows a set's values, sorted as shown.
