@@ -48,11 +48,11 @@ type snapshot struct {
 	sshKeys  []*iam.SSHKey
 	// sshKeysUnread: the credentials may not list SSH keys.
 	sshKeysUnread bool
-	projects []*account.Project
-	rules    map[string][]*iam.Rule // by policy ID
-	settings *iam.OrganizationSecuritySettings
-	quota    []*iam.Quotum
-	self     string // the client's access key
+	projects      []*account.Project
+	rules         map[string][]*iam.Rule // by policy ID
+	settings      *iam.OrganizationSecuritySettings
+	quota         []*iam.Quotum
+	self          string // the client's access key
 }
 
 func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error) {

@@ -345,7 +345,9 @@ type SecuritySettings struct {
 const SecuritySettingsName = "organization"
 
 // Key addresses s: there is one per organization.
-func (s *SecuritySettings) Key() Key { return Key{Kind: KindSecuritySettings, Name: SecuritySettingsName} }
+func (s *SecuritySettings) Key() Key {
+	return Key{Kind: KindSecuritySettings, Name: SecuritySettingsName}
+}
 
 // Quota is one of the organization's quotas: at most Limit resources, of which Current exist
 // (every resource of the kind in the organization, whoever owns it: API keys count users'

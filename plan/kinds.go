@@ -244,7 +244,6 @@ func userFields(_ *differ, d, l model.Resource) []Change {
 	return cs
 }
 
-
 // sshKeyFields compares SSH keys: the name and disabled change in place; the public key and
 // the project cannot (the API has no field for them in an update), so planSSHKey replaces.
 func sshKeyFields(_ *differ, d, l model.Resource) []Change {
