@@ -111,6 +111,13 @@ func runPlan(ctx context.Context, env Env, args []string) int {
 	if why := apply.MassDelete(p, s.live, f.maxDeletes); why != "" && !f.allowMassDelete {
 		warnf(env, "%s: apply will refuse it without --allow-mass-delete", why)
 	}
+	if len(p.OverQuota) > 0 {
+		for _, q := range p.OverQuota {
+			errorf(env, "%s", q)
+		}
+		hintf(env, "delete what the organization no longer needs, ask Scaleway support to raise the quota, or split the change; apply refuses this plan")
+		return ExitRefused
+	}
 	if f.detailedExitcode && !p.Empty() {
 		return ExitChanges
 	}

@@ -34,6 +34,13 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 		}
 	}
 
+	if len(p.OverQuota) > 0 {
+		fmt.Fprintf(bw, "\n> [!CAUTION]\n> **Over quota: this plan cannot be applied.**\n>\n")
+		for _, q := range p.OverQuota {
+			fmt.Fprintf(bw, "> - %s\n", mdEscape(q.String()))
+		}
+	}
+
 	var destroyed []string
 	for _, a := range p.Actions {
 		if a.Op.Destructive() {

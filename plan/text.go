@@ -62,6 +62,14 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 			}
 		}
 	}
+	if len(p.OverQuota) > 0 {
+		bw.WriteString("\n")
+		bw.WriteString(paint(ansiBold+ansiRed, fmt.Sprintf("Over quota (%d): the plan cannot be applied.", len(p.OverQuota))))
+		bw.WriteString("\n")
+		for _, q := range p.OverQuota {
+			fmt.Fprintf(bw, "  ! %s\n", q)
+		}
+	}
 	if len(p.Warnings) > 0 {
 		if len(p.Actions)+len(p.Conflicts) > 0 {
 			bw.WriteString("\n")
