@@ -39,6 +39,8 @@ type Options struct {
 	Now time.Time
 	// MaxKeyAge is the age above which a live API key is reported (IAM202); default 90 days.
 	MaxKeyAge time.Duration
+	// MaxSSHKeyAge is the age above which a live SSH key is reported (IAM403); default a year.
+	MaxSSHKeyAge time.Duration
 	// ScopeType tells whether a permission set is organization-level ("organization") or
 	// project-level ("projects"); "" when unknown. It refines IAM103 (AllProductsFullAccess
 	// covers project-level sets only); nil treats every set as unknown.
@@ -99,6 +101,9 @@ func Run(ctx context.Context, r Reader, desired *model.Org, opts Options) (*Repo
 func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report, error) {
 	if opts.Now.IsZero() {
 		return nil, fmt.Errorf("audit: Options.Now is required")
+	}
+	if opts.MaxSSHKeyAge <= 0 {
+		opts.MaxSSHKeyAge = DefaultMaxSSHKeyAge
 	}
 	if opts.MaxKeyAge <= 0 {
 		opts.MaxKeyAge = DefaultMaxKeyAge

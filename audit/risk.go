@@ -33,6 +33,9 @@ func (v *view) run() []Finding {
 	v.idleApplications()
 	v.emptyGroups()
 	v.userKeysForAutomation()
+	v.members()
+	v.sshKeys()
+	v.securitySettings()
 	return v.out
 }
 

@@ -18,6 +18,7 @@ type auditFlags struct {
 	format        string // text, json, sarif, markdown
 	failOn        string // low, medium, high, none: risk findings that make the exit code 2
 	maxKeyAge     string // IAM202's threshold, a manifest duration (90d)
+	maxSSHKeyAge  string // IAM403's threshold
 	listUnmanaged bool   // list unmanaged resources, not only count them
 	repoRoot      string // SARIF URIs relative to this directory
 }
@@ -27,6 +28,7 @@ func (f *auditFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.format, "format", "text", "output format: text, json, sarif or markdown")
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 2 on a risk finding of this `severity` or above: low, medium, high, or none (drift always exits 2)")
 	fs.StringVar(&f.maxKeyAge, "max-key-age", "90d", "report API keys older than this `duration` (IAM202)")
+	fs.StringVar(&f.maxSSHKeyAge, "max-ssh-key-age", "365d", "report SSH keys older than this `duration` (IAM403)")
 	fs.BoolVar(&f.listUnmanaged, "list-unmanaged", false, "list every resource no stack owns, not only their count")
 	fs.StringVar(&f.repoRoot, "repo-root", "", "make SARIF file paths relative to this `directory` (the repository root code scanning sees)")
 }
@@ -45,6 +47,9 @@ func (f *auditFlags) check() error {
 	}
 	if d, err := schema.ParseDuration(f.maxKeyAge); err != nil || d <= 0 {
 		return fmt.Errorf("--max-key-age must be a positive duration like 90d or 2w, not %q", f.maxKeyAge)
+	}
+	if d, err := schema.ParseDuration(f.maxSSHKeyAge); err != nil || d <= 0 {
+		return fmt.Errorf("--max-ssh-key-age must be a positive duration like 365d or 26w, not %q", f.maxSSHKeyAge)
 	}
 	return f.conn.check()
 }
@@ -85,6 +90,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	}
 	failOn, _ := f.failOnSeverity()                // checked with the flags
 	maxAge, _ := schema.ParseDuration(f.maxKeyAge) // likewise
+	maxSSHAge, _ := schema.ParseDuration(f.maxSSHKeyAge)
 	desired, _, ok := loadManifests(env, paths)
 	if !ok {
 		return ExitError
@@ -101,7 +107,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	}
 	// audit sees only auditReader's two read methods: nothing in it can write.
 	rep, err := audit.Run(ctx, auditReader{c.client}, desired, audit.Options{
-		Now: time.Now(), MaxKeyAge: maxAge, ScopeType: scopeType,
+		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, ScopeType: scopeType,
 	})
 	if err != nil {
 		errorf(env, "%v", err)
