@@ -116,7 +116,12 @@ var ErrSecretWrite = errors.New("cannot write the secrets file")
 // starts no new action, lets the ones in flight finish (their API calls are not cancelled, so
 // no create is left half-known) and returns the result so far.
 func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
-	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live, opts.Stack), res: &Result{}}
+	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live, opts.Stack), res: &Result{}, going: map[string]bool{}}
+	for _, a := range p.Actions {
+		if a.Op == plan.Replace || a.Op == plan.Delete {
+			r.going[a.ID] = true
+		}
+	}
 	if r.opts.Parallelism <= 0 {
 		r.opts.Parallelism = 8
 	}
@@ -162,7 +167,9 @@ func phases(actions []plan.Action) [][]plan.Action {
 }
 
 type runner struct {
-	w     Writer
+	w Writer
+	// going holds the IDs the plan replaces or deletes: never taken for a twin to keep.
+	going map[string]bool
 	opts  Options
 	ids   *resolver
 	mu    sync.Mutex // guards res, fatal, and serialises Progress and secret writes
@@ -386,7 +393,7 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		if ferr != nil {
 			return "", fmt.Errorf("%w; looking it up failed too (%v): run iamsync again, it will find the resource if it was made", err, ferr)
 		}
-		owned := func(f model.Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
+		owned := r.ours
 		if w, ok := winner(found, owned); ok {
 			// Ours may be any of them (another apply may have made one too): the earliest
 			// stays, as in settle, and the later ones go.
@@ -407,11 +414,17 @@ func (r *runner) taken(ctx context.Context, key model.Key, parent string, err er
 	if ferr != nil {
 		return "", fmt.Errorf("%w; looking up who holds the name failed too (%v): run iamsync again", err, ferr)
 	}
-	owned := func(f model.Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
-	if w, ok := winner(found, owned); ok {
+	if w, ok := winner(found, r.ours); ok {
 		return w.ID, nil
 	}
 	return "", fmt.Errorf("%w: a %s named %q was created since the plan, and this stack does not own it: run plan again to see it as a conflict", err, key.Kind, key.Name)
+}
+
+// ours reports whether f is this stack's resource and not one this plan replaces or deletes:
+// the old resource of a replacement shares the new one's name and is no twin of it.
+func (r *runner) ours(f model.Found) bool {
+	owner, _ := model.SplitOwnerTag(f.Tags)
+	return owner == r.opts.Stack && !r.going[f.ID]
 }
 
 // Two applies on two machines (no local lock sees both) read the same organization and both
@@ -443,10 +456,7 @@ func (r *runner) settle(ctx context.Context, key model.Key, parent, id string) s
 	if err != nil {
 		return id
 	}
-	w, ok := winner(found, func(f model.Found) bool {
-		owner, _ := model.SplitOwnerTag(f.Tags)
-		return owner == r.opts.Stack || f.ID == id
-	})
+	w, ok := winner(found, func(f model.Found) bool { return r.ours(f) || f.ID == id })
 	if !ok || w.ID == id {
 		return id
 	}

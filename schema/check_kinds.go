@@ -78,7 +78,7 @@ func (c *checker) sshKeys() {
 	}
 }
 
-// keyLifetimes: with security_settings declared in the set, every API key must fit its
+// keyLifetimes: with security_settings declared in the set, every API key it may create must fit its
 // max_api_key_expiration (the plan checks keys against the organization's live settings too).
 func (c *checker) keyLifetimes() {
 	st := c.org.SecuritySettings
@@ -89,6 +89,11 @@ func (c *checker) keyLifetimes() {
 	limit := FormatDuration(max)
 	for _, k := range c.org.APIKeys {
 		s := c.srcs.keys[k]
+		if k.ID != "" {
+			// Adopted by access key: the key exists and keeps its expiry (the API leaves
+			// existing keys alone, and adoption never replaces).
+			continue
+		}
 		switch {
 		case k.ExpiresAt == nil && k.ExpiresIn == 0 && c.srcs.keyExpiry[k] == "never":
 			c.add(s, "/expires_in", "E605", k.Key(), fmt.Sprintf("the key never expires, but security_settings.max_api_key_expiration is %s", limit),
