@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
-	"github.com/scaleway/scaleway-sdk-go/scw"
 
 	"github.com/iamsync/iamsync/emulator"
 	"github.com/iamsync/iamsync/model"
@@ -21,11 +20,7 @@ func TestRulesForGroup(t *testing.T) {
 	}
 	defer emu.Close()
 	o := emu.Owner()
-	sdk, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(o.AccessKey, o.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := iam.NewAPI(sdk)
+	api := emulatorAPI(t, emu, o)
 	ours, err := api.CreateGroup(&iam.CreateGroupRequest{OrganizationID: o.OrganizationID, Name: "admins", Tags: []string{model.OwnerTagPrefix + "prod"}})
 	if err != nil {
 		t.Fatal(err)
@@ -43,11 +38,7 @@ func TestRulesForGroup(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	url := emu.URL()
-	c, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &o.AccessKey, SecretKey: &o.SecretKey, DefaultOrganizationID: &orgID}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := emulatorClient(t, emu, o)
 	deps := model.DependenciesOf(&model.Org{Stack: "prod"})
 	unread := func(opts ReadOptions) map[string]bool {
 		t.Helper()
