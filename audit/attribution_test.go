@@ -25,7 +25,7 @@ type logReader struct {
 	asked  []string
 }
 
-func (r *logReader) ReadOrg(context.Context) (*model.Org, error)       { return r.org, nil }
+func (r *logReader) ReadOrg(context.Context) (*model.Org, error)     { return r.org, nil }
 func (r *logReader) ReadUserKeys(context.Context) ([]UserKey, error) { return nil, nil }
 func (r *logReader) ReadLogs(_ context.Context, k model.Kind, id string) ([]LogEntry, error) {
 	r.asked = append(r.asked, string(k)+"#"+id)
