@@ -40,9 +40,10 @@ const diffAccessUsage = `Usage: iamsync diff-access [flags] BASE HEAD
 Compares the access two manifest sets give (each a directory or a file: BASE, say the target
 branch's manifests, and HEAD, the pull request's) and shows, per principal, the grants HEAD
 gains and loses over BASE. It is offline: no credentials, no API call, so it runs on pull
-requests from forks, which get no secrets. Without the organization's lists, names are
-compared as written: a project given by name on one side and by ID on the other, or a group
-member added by a group other than the ones declared, cannot be matched.
+requests from forks, which get no secrets. Without the organization, names are compared as
+written (a project given by name on one side and by ID on the other counts as two projects),
+and only what the manifests declare is seen: a policy another stack attaches to one of these
+groups is not. The plan's access review, made against the organization, has neither limit.
 
 Example:
   git worktree add ../base origin/main
@@ -115,7 +116,7 @@ func mdPath(p string) string { return "`" + strings.ReplaceAll(p, "`", "'") + "`
 
 // registerAccessGate registers --fail-on-new-access; what names what gives the access.
 func registerAccessGate(fs *pflag.FlagSet, v *string, what string) {
-	fs.StringVar(v, "fail-on-new-access", "", "exit 3 when "+what+" gives any principal access it did not have, at or above this risk `tier`: low (any), medium or high; give it with '=' (default low when given alone)")
+	fs.StringVar(v, "fail-on-new-access", "", "exit 3 when "+what+" gives any principal access it did not have at or above this risk `tier`: low (any gain), medium or high, given with '='")
 	fs.Lookup("fail-on-new-access").NoOptDefVal = "low"
 }
 
