@@ -26,12 +26,16 @@ func (c *Client) fetchGroupRules(ctx context.Context, s *snapshot, opts ReadOpti
 			wanted[gr.ID] = true
 		}
 	}
+	// Chosen before any is read: the reads write s.rules.
+	var todo []*iam.Policy
+	for _, p := range s.policies {
+		if _, read := s.rules[p.ID]; !read && p.GroupID != nil && wanted[*p.GroupID] {
+			todo = append(todo, p)
+		}
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	for _, p := range s.policies {
-		if _, read := s.rules[p.ID]; read || p.GroupID == nil || !wanted[*p.GroupID] {
-			continue
-		}
+	for _, p := range todo {
 		g.Go(func() error { return c.readRules(gctx, sem, p, s, &mu) })
 	}
 	return g.Wait()
