@@ -29,6 +29,7 @@ func (v *view) run() []Finding {
 	v.adminApplications()
 	v.policiesWithoutPrincipal()
 	v.redundantGrants()
+	v.expiringGrants()
 	v.keys()
 	v.idleApplications()
 	v.emptyGroups()

@@ -166,8 +166,10 @@ func resolvePath(env Env, p string) string {
 	return filepath.Join(env.Dir, p)
 }
 
-// readLive reads what a plan for desired needs: every list, and the rules of the policies the
-// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers).
+// readLive reads what a plan for desired needs: every list, the rules of the policies the
+// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers), and
+// those of the policies attached to the groups it may change, for the access review.
 func readLive(ctx context.Context, client *live.Client, desired *model.Org) (*model.Org, error) {
-	return client.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(desired).WantsRules})
+	deps := model.DependenciesOf(desired)
+	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules})
 }

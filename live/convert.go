@@ -94,7 +94,8 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		for _, r := range s.rules[p.ID] {
 			mp.Rules = append(mp.Rules, ruleToModel(r))
 		}
-		mp.RulesUnread = !opts.wantsRules(p)
+		_, read := s.rules[p.ID]
+		mp.RulesUnread = !read
 		o.Policies = append(o.Policies, mp)
 	}
 	for _, k := range s.keys {

@@ -25,6 +25,11 @@ type ReadOptions struct {
 	// compare or change (model.Dependencies.WantsRules). The others come back with
 	// RulesUnread set.
 	RulesFor func(name, owner string) bool
+	// RulesForGroup, with RulesFor, also selects the policies whose principal is a group it
+	// selects by name and owning stack: a plan's access review needs their rules when that
+	// group's members change (model.Dependencies.WantsGroupRules). They are read once the
+	// groups are listed (groups.go).
+	RulesForGroup func(name, owner string) bool
 }
 
 // Read fetches the organization: every list with the maximum page size (first page, then the
@@ -120,7 +125,12 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		sem <- struct{}{}
 		defer func() { <-sem }()
 		s.settings, err = c.iam.GetOrganizationSecuritySettings(&iam.GetOrganizationSecuritySettingsRequest{OrganizationID: org}, scw.WithContext(gctx))
-		if err != nil {
+		switch {
+		case IsPermissionDenied(err):
+			// Unknown to this key: nothing checks against them, and a plan that declares
+			// them says it could not read them.
+			s.settings = nil
+		case err != nil:
 			return fmt.Errorf("read the organization's security settings: %w", err)
 		}
 		return nil
@@ -133,6 +143,11 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			}
 			return r.Quota, uint32(r.TotalCount), nil
 		})
+		if IsPermissionDenied(err) {
+			// Quotas this key may not read are unknown, and not checked: the API still
+			// enforces them.
+			s.quota, err = nil, nil
+		}
 		return err
 	})
 	g.Go(func() (err error) {
@@ -162,26 +177,14 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			if !opts.wantsRules(p) {
 				continue
 			}
-			g.Go(func() error {
-				rules, err := listAll(gctx, sem, "rules of policy "+p.Name, func(page int32) ([]*iam.Rule, uint32, error) {
-					r, err := c.iam.ListRules(&iam.ListRulesRequest{PolicyID: p.ID, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-					if err != nil {
-						return nil, 0, err
-					}
-					return r.Rules, r.TotalCount, nil
-				})
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				s.rules[p.ID] = rules
-				mu.Unlock()
-				return nil
-			})
+			g.Go(func() error { return c.readRules(gctx, sem, p, s, &mu) })
 		}
 		return nil
 	})
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := c.fetchGroupRules(ctx, s, opts, sem); err != nil {
 		return nil, err
 	}
 	return s, nil

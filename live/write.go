@@ -268,16 +268,6 @@ func IsAlreadyExists(err error) bool {
 	return json.Unmarshal(re.RawBody, &body) == nil && body.Type == "already_exists"
 }
 
-// IsPermissionDenied reports whether err is the API's 403 permissions_denied.
-func IsPermissionDenied(err error) bool {
-	var pd *scw.PermissionsDeniedError
-	if errors.As(err, &pd) {
-		return true
-	}
-	var re *scw.ResponseError
-	return errors.As(err, &re) && re.StatusCode == http.StatusForbidden
-}
-
 // IsNotFound reports whether err is the API's 404.
 func IsNotFound(err error) bool {
 	var nf *scw.ResourceNotFoundError

@@ -140,6 +140,14 @@ func (d *Dependencies) WantsRules(name, owner string) bool {
 	return d.wants(Key{Kind: KindPolicy, Name: name}, "", owner)
 }
 
+// WantsGroupRules reports whether the rules of the live policies attached to the group named
+// name, owned by owner, matter to a plan: the group is declared or the stack's, so the plan may
+// change its members, who then gain or lose what those policies grant (the access review).
+// They do not change what the plan does, so they are no part of Wants.
+func (d *Dependencies) WantsGroupRules(name, owner string) bool {
+	return d.wants(Key{Kind: KindGroup, Name: name}, "", owner)
+}
+
 func (d *Dependencies) wants(k Key, id, owner string) bool {
 	return (owner != "" && owner == d.Stack) || d.keys[k] || (id != "" && d.ids[id])
 }

@@ -61,6 +61,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	deps := model.DependenciesOf(d)
+	expired := dropExpiredRules(d, opts.Now)
 
 	var errs errList
 	checkDesired(d, &errs)
@@ -75,7 +76,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		stack: d.Stack, opts: opts, d: d, l: l, deps: deps,
 		plan: &Plan{
 			FormatVersion: FormatVersion, Stack: d.Stack, OrganizationID: l.OrganizationID,
-			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: []Warning{},
+			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append([]Warning{}, expired...),
 		},
 		claimed: map[*model.Meta]bool{},
 		deleted: map[model.Key]bool{},
@@ -103,6 +104,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	sortConflicts(df.plan.Conflicts)
 	sortWarnings(df.plan.Warnings)
 	df.nameProjects()
+	df.plan.Access = df.accessReport()
 	live2, err := liveFingerprint(l, deps)
 	if err != nil {
 		return nil, err

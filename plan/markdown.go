@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/iamsync/iamsync/access"
 )
 
 // RenderMarkdown writes p for a pull-request comment: the summary first, conflicts and
@@ -83,12 +85,22 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(printable(wa.Key.String())), mdEscape(printable(wa.Message)))
 		}
 	}
+	if p.reviewsAccess() {
+		bw.WriteString("\n")
+		if err := access.RenderMarkdown(bw, p.Access, access.MarkdownOptions{MaxBytes: mdMaxAccess}); err != nil {
+			return err
+		}
+	}
 	return bw.Flush()
 }
 
-// mdMaxActions bounds the diff block so that a comment stays under GitHub's 65,536-character
-// limit; the summary, conflicts and destructions above it are always complete.
-const mdMaxActions = 50000
+// mdMaxActions and mdMaxAccess bound the diff block and the access review so that a comment
+// stays under GitHub's 65,536-character limit with room for the rest (the summary, conflicts
+// and destructions above, which are always complete, and the warnings).
+const (
+	mdMaxActions = 35000
+	mdMaxAccess  = 25000
+)
 
 func noPaint(_, s string) string { return s }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/iamsync/iamsync/access"
 )
 
 // TextOptions tune RenderText.
@@ -89,6 +91,12 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		fmt.Fprintf(bw, "Plan: %s.", p.Summary())
 	}
 	bw.WriteString("\n")
+	if p.reviewsAccess() {
+		bw.WriteString("\n")
+		if err := access.RenderText(bw, p.Access); err != nil {
+			return err
+		}
+	}
 	return bw.Flush()
 }
 
