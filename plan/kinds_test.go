@@ -70,7 +70,7 @@ func TestSecuritySettingsAndLimits(t *testing.T) {
 		MaxAPIKeyExpiration: &none, LoginAttemptsBeforeLocked: &attempts}}
 	d := &model.Org{Stack: "s", SecuritySettings: &model.SecuritySettings{MaxAPIKeyExpiration: &ninety},
 		Applications: []*model.Application{{Name: "ci"}},
-		APIKeys: []*model.APIKey{{Application: "ci", Name: "ok", ExpiresIn: 30 * day}, {Application: "ci", Name: "long", ExpiresIn: 180 * day}}}
+		APIKeys:      []*model.APIKey{{Application: "ci", Name: "ok", ExpiresIn: 30 * day}, {Application: "ci", Name: "long", ExpiresIn: 180 * day}}}
 	if _, err := Diff(d, live, Options{}); err == nil || !strings.Contains(err.Error(), "api_key/ci/long: expires_in 180d is longer than the 90d security_settings allow") {
 		t.Fatalf("err = %v", err)
 	}
