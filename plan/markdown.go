@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/iamsync/iamsync/access"
+	"github.com/iamsync/iamsync/escape"
 )
 
 // RenderMarkdown writes p for a pull-request comment: the summary first, conflicts and
@@ -30,7 +31,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			}
 			fmt.Fprintf(bw, ": %s.", mdEscape(printable(c.Reason)))
 			if c.Hint != "" {
-				fmt.Fprintf(bw, " Hint: %s.", mdHintEscaper.Replace(printable(c.Hint)))
+				fmt.Fprintf(bw, " Hint: %s.", escape.MarkdownHint(printable(c.Hint)))
 			}
 			bw.WriteString("\n")
 		}
@@ -130,36 +131,11 @@ func mdGutter(l line) string {
 	return " "
 }
 
-// longestRun is the length of the longest run of backticks in s.
-func longestRun(s string) int {
-	n, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			n = max(n, run)
-		} else {
-			run = 0
-		}
-	}
-	return n
-}
-
-// codeFence returns a backtick fence longer than any backtick run in s.
-func codeFence(s string) string { return strings.Repeat("`", max(3, longestRun(s)+1)) }
-
-// codeSpan quotes s as inline code, with a delimiter longer than any backtick run in it.
-func codeSpan(s string) string {
-	d := strings.Repeat("`", longestRun(s)+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return d + " " + s + " " + d
-	}
-	return d + s + d
-}
+var (
+	codeFence = escape.CodeFence
+	codeSpan  = escape.CodeSpan
+)
 
 // mdEscape keeps text of ours or of the organization from being read as HTML or Markdown.
-var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "`", "\\`")
+var mdEscape = escape.Markdown
 
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
-
-// mdHintEscaper is mdEscaper but for backticks: hints quote what to type as code.
-var mdHintEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)
