@@ -138,4 +138,3 @@ var (
 
 // mdEscape keeps text of ours or of the organization from being read as HTML or Markdown.
 var mdEscape = escape.Markdown
-
