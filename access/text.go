@@ -40,6 +40,13 @@ func textGrant(w *bufio.Writer, sign string, g Grant) {
 	}
 }
 
+// Text is g in words, as the text report shows it, escaped for a terminal: SET on SCOPE
+// [if CONDITION] [until TIME].
+func (g Grant) Text() string { return grantText(g) }
+
+// Text is p as the text report shows it (kind/name), escaped for a terminal.
+func (p Principal) Text() string { return printable(p.String()) }
+
 // grantText is a grant in words: SET on SCOPE [if CONDITION] [until TIME].
 func grantText(g Grant) string {
 	s := fmt.Sprintf("%s on %s", printable(g.PermissionSet), printable(g.Scope.String()))

@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +33,15 @@ type Writer interface {
 	CreateAPIKey(ctx context.Context, applicationID, description, defaultProjectID string, expiresAt *time.Time) (string, secrets.Value, error)
 	UpdateAPIKey(ctx context.Context, accessKey, description, defaultProjectID string) error
 	DeleteAPIKey(ctx context.Context, accessKey string) error
+	CreateUser(ctx context.Context, u *model.User, tags []string, password secrets.Value) (string, error)
+	UpdateUser(ctx context.Context, id string, u *model.User, tags []string) error
+	UpdateUsername(ctx context.Context, id, username string) error
+	SetUserLocked(ctx context.Context, id string, locked bool) error
+	DeleteUser(ctx context.Context, id string) error
+	CreateSSHKey(ctx context.Context, name, publicKey, projectID string) (string, error)
+	UpdateSSHKey(ctx context.Context, id, name string, disabled bool) error
+	DeleteSSHKey(ctx context.Context, id string) error
+	UpdateSecuritySettings(ctx context.Context, s *model.SecuritySettings) error
 	// Find lists live resources by exact name (API keys: every key of application ID parent),
 	// to settle a create whose outcome was unknown.
 	Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error)
@@ -59,6 +66,8 @@ type Options struct {
 	Progress func(Event)
 	// IsAmbiguous tells a write whose outcome is unknown (live.IsAmbiguous).
 	IsAmbiguous func(error) bool
+	// IsAlreadyExists tells a create refused because its name is taken (live.IsAlreadyExists).
+	IsAlreadyExists func(error) bool
 	// Warn tells the user something that is not an action's outcome (a twin settled).
 	Warn func(msg string)
 }
@@ -112,7 +121,12 @@ var ErrSecretWrite = errors.New("cannot write the secrets file")
 // starts no new action, lets the ones in flight finish (their API calls are not cancelled, so
 // no create is left half-known) and returns the result so far.
 func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
-	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live, opts.Stack), res: &Result{}}
+	r := &runner{w: w, opts: opts, ids: newResolver(opts.Live, opts.Stack), res: &Result{}, going: map[string]bool{}}
+	for _, a := range p.Actions {
+		if a.Op == plan.Replace || a.Op == plan.Delete {
+			r.going[a.ID] = true
+		}
+	}
 	if r.opts.Parallelism <= 0 {
 		r.opts.Parallelism = 8
 	}
@@ -121,6 +135,9 @@ func Apply(ctx context.Context, w Writer, p *plan.Plan, opts Options) *Result {
 	}
 	if r.opts.IsAmbiguous == nil {
 		r.opts.IsAmbiguous = func(error) bool { return false }
+	}
+	if r.opts.IsAlreadyExists == nil {
+		r.opts.IsAlreadyExists = func(error) bool { return false }
 	}
 	// API calls outlive an interrupt: only the decision to start new actions watches ctx.
 	callCtx := context.WithoutCancel(ctx)
@@ -156,7 +173,9 @@ func phases(actions []plan.Action) [][]plan.Action {
 }
 
 type runner struct {
-	w         Writer
+	w Writer
+	// going holds the IDs the plan replaces or deletes: never taken for a twin to keep.
+	going     map[string]bool
 	opts      Options
 	ids       *resolver
 	mu        sync.Mutex // guards res, fatal, unsettled, and serialises Progress and secret writes
@@ -226,6 +245,12 @@ func handlerOf(k model.Kind) (handler, bool) {
 		return handler{create: createPolicy, update: updatePolicy, delete: Writer.DeletePolicy}, true
 	case model.KindAPIKey:
 		return handler{create: createAPIKey, update: updateAPIKey, replace: replaceAPIKey, delete: Writer.DeleteAPIKey}, true
+	case model.KindUser:
+		return handler{create: createUser, update: updateUser, delete: Writer.DeleteUser}, true
+	case model.KindSSHKey:
+		return handler{create: createSSHKey, update: updateSSHKey, replace: replaceSSHKey, delete: Writer.DeleteSSHKey}, true
+	case model.KindSecuritySettings:
+		return handler{update: updateSecuritySettings}, true
 	}
 	return handler{}, false
 }
@@ -365,17 +390,19 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 			r.made(made{key: key, parent: parent, id: id})
 			return id, nil
 		}
+		if r.opts.IsAlreadyExists(err) {
+			// A unique name (group names are, iam_sdk.go) taken since the plan: by this stack
+			// (a concurrent apply, or this create's lost answer), it is ours; else not ours to take.
+			return r.taken(ctx, key, parent, err)
+		}
 		if !r.opts.IsAmbiguous(err) {
-			if id, ok := r.madeElsewhere(ctx, key, parent); ok {
-				return id, nil
-			}
 			return "", err
 		}
 		found, ferr := r.w.Find(ctx, key.Kind, key.Name, parent)
 		if ferr != nil {
 			return "", fmt.Errorf("%w; looking it up failed too (%v): run iamsync again, it will find the resource if it was made", err, ferr)
 		}
-		owned := func(f model.Found) bool { owner, _ := model.SplitOwnerTag(f.Tags); return owner == r.opts.Stack }
+		owned := r.ours
 		if w, ok := winner(found, owned); ok {
 			// Ours may be any of them (another apply may have made one too): the earliest
 			// stays, as in settlePhase, and the later ones go.
@@ -388,6 +415,25 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 		}
 	}
 	return "", err
+}
+
+// taken settles a create refused because the name is in use.
+func (r *runner) taken(ctx context.Context, key model.Key, parent string, err error) (string, error) {
+	found, ferr := r.w.Find(ctx, key.Kind, key.Name, parent)
+	if ferr != nil {
+		return "", fmt.Errorf("%w; looking up who holds the name failed too (%v): run iamsync again", err, ferr)
+	}
+	if w, ok := winner(found, r.ours); ok {
+		return w.ID, nil
+	}
+	return "", fmt.Errorf("%w: a %s named %q was created since the plan, and this stack does not own it: run plan again to see it as a conflict", err, key.Kind, key.Name)
+}
+
+// ours reports whether f is this stack's resource and not one this plan replaces or deletes:
+// the old resource of a replacement shares the new one's name and is no twin of it.
+func (r *runner) ours(f model.Found) bool {
+	owner, _ := model.SplitOwnerTag(f.Tags)
+	return owner == r.opts.Stack && !r.going[f.ID]
 }
 
 // winner returns the earliest of found that wants says is a candidate.
@@ -473,7 +519,8 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	var expires *time.Time
 	switch {
 	case k.ExpiresAt != nil:
-		t := k.ExpiresAt.UTC()
+		// The API keeps microseconds and drops the rest: send what it will store.
+		t := k.ExpiresAt.UTC().Truncate(time.Microsecond)
 		expires = &t
 	case k.ExpiresIn > 0:
 		t := r.opts.Now().Add(k.ExpiresIn).UTC().Truncate(time.Second)
@@ -525,13 +572,5 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	return "", name, fmt.Errorf("%w (%v); the new API key %s was deleted again, so no key exists without its secret", ErrSecretWrite, werr, accessKey)
 }
 
-var nonEnv = regexp.MustCompile(`[^A-Z0-9_]+`)
-
-// SecretName is the secrets-file entry for k: its manifest's secret, or one derived from its
-// application and name.
-func SecretName(k *model.APIKey) string {
-	if k.Secret != "" {
-		return k.Secret
-	}
-	return nonEnv.ReplaceAllString(strings.ToUpper(k.Application+"_"+k.Name), "_")
-}
+// SecretName is the secrets-file entry for k (plan.KeySecretName).
+func SecretName(k *model.APIKey) string { return plan.KeySecretName(k) }

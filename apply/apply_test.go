@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -244,4 +245,55 @@ func TestEmptyingAGroupRemovesMembersOneByOne(t *testing.T) {
 		t.Errorf("set-members calls = %d, want 0", got)
 	}
 	e.converged(t, d)
+}
+
+// Group names are unique (scaleway-sdk-go, CreateGroupRequest): a group made with the plan's
+// name after the plan is refused with 409. If this stack made it (a concurrent apply), apply
+// takes it; if not, the create fails and says to plan again. Nothing is made twice.
+func TestGroupNameTakenAfterThePlan(t *testing.T) {
+	for _, ours := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ours=%v", ours), func(t *testing.T) {
+			e := setup(t)
+			ctx := context.Background()
+			d := desired()
+			l, err := e.client.Read(ctx, live.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := plan.Diff(d, l, plan.Options{Now: time.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tags []string
+			if ours {
+				tags = []string{model.OwnerTag(d.Stack)}
+			}
+			// As a concurrent apply of the same manifests would make it.
+			if _, err := e.client.CreateGroup(ctx, "grp", "", tags); err != nil {
+				t.Fatal(err)
+			}
+			res := apply.Apply(ctx, e.client, p, apply.Options{Stack: d.Stack, Live: l, Secrets: e.secrets,
+				IsAmbiguous: live.IsAmbiguous, IsAlreadyExists: live.IsAlreadyExists})
+			after, _ := e.client.Read(ctx, live.ReadOptions{})
+			n := 0
+			for _, g := range after.Groups {
+				if g.Name == "grp" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d groups named grp", n)
+			}
+			if ours {
+				if !res.OK() {
+					t.Fatalf("apply failed: %v", res.Failed)
+				}
+				e.converged(t, d)
+				return
+			}
+			if res.OK() || len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Error(), "run plan again") {
+				t.Errorf("apply over a name taken by nobody's group: %+v", res.Failed)
+			}
+		})
+	}
 }

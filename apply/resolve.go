@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/iamsync/iamsync/model"
@@ -12,7 +13,7 @@ import (
 type resolver struct {
 	mu    sync.Mutex
 	byKey map[model.Key]string
-	users map[string]string // email → ID
+	users map[string]string // lower-case email → ID
 }
 
 func newResolver(live *model.Org, stack string) *resolver {
@@ -34,7 +35,7 @@ func newResolver(live *model.Org, stack string) *resolver {
 		add(g.Key(), g.Meta)
 	}
 	for _, u := range live.Users {
-		r.users[u.Email] = u.ID
+		r.users[strings.ToLower(u.Email)] = u.ID
 	}
 	return r
 }
@@ -42,6 +43,10 @@ func newResolver(live *model.Org, stack string) *resolver {
 func (r *resolver) set(k model.Key, id string) {
 	r.mu.Lock()
 	r.byKey[k] = id
+	if k.Kind == model.KindUser {
+		// A member this run created, for the groups and policies that name them.
+		r.users[strings.ToLower(k.Name)] = id
+	}
 	r.mu.Unlock()
 }
 
@@ -55,10 +60,12 @@ func (r *resolver) id(k model.Key) (string, error) {
 }
 
 func (r *resolver) user(email string) (string, error) {
-	if id, ok := r.users[email]; ok {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id, ok := r.users[strings.ToLower(email)]; ok {
 		return id, nil
 	}
-	return "", fmt.Errorf("user %s is not a member of the organization: invite them first (iamsync never creates users)", email)
+	return "", fmt.Errorf("user %s is not a member of the organization: declare them under users:, or invite them first", email)
 }
 
 func (r *resolver) members(m model.Members) (userIDs, appIDs []string, err error) {

@@ -43,6 +43,8 @@ const (
 	MassDeletion
 	// NotApproved: nobody approved the plan (no terminal, or an answer other than yes).
 	NotApproved
+	// OverQuota: the plan would exceed one of the organization's quotas.
+	OverQuota
 )
 
 // Refusal is a run stopped by a guard before any write.
@@ -171,6 +173,10 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	}
 	if len(p.Actions) == 0 {
 		return out, nil
+	}
+	if len(p.OverQuota) > 0 {
+		return out, &Refusal{Reason: OverQuota, Plan: p, Msg: "refusing to apply: " + p.OverQuota[0].String(),
+			Hint: "delete what the organization no longer needs, ask Scaleway support to raise the quota, or split the change"}
 	}
 	if why := MassDelete(p, live, opts.MaxDeletes); why != "" && !opts.AllowMassDelete {
 		return out, &Refusal{Reason: MassDeletion, Plan: p, Msg: "refusing to apply: " + why,

@@ -139,10 +139,10 @@ func (r *runner) settleOne(ctx context.Context, m made, found []model.Found) {
 	var twins []model.Found
 	for _, f := range found {
 		if m.key.Kind == model.KindAPIKey {
-			if f.Parent == m.parent && f.Description == m.desc && f.ID != m.replaced {
+			if f.Parent == m.parent && f.Description == m.desc && f.ID != m.replaced && !r.going[f.ID] {
 				twins = append(twins, f)
 			}
-		} else if owner, _ := model.SplitOwnerTag(f.Tags); f.Name == m.key.Name && (owner == r.opts.Stack || f.ID == m.id) {
+		} else if f.Name == m.key.Name && (r.ours(f) || f.ID == m.id) {
 			twins = append(twins, f)
 		}
 	}
@@ -193,25 +193,4 @@ func (r *runner) warn(msg string) {
 		r.opts.Warn(msg)
 		r.mu.Unlock()
 	}
-}
-
-// madeElsewhere is called when a create was refused: if the refusal is because another run
-// has just made the resource (group names are unique, emulator/doc.go "Limits": the second
-// creator gets 409 already_exists), that run's resource is the earlier one, and this run
-// takes it as the settlement would. The plan saw none owned by the stack, so one found now was
-// made since.
-func (r *runner) madeElsewhere(ctx context.Context, key model.Key, parent string) (string, bool) {
-	found, err := r.w.Find(ctx, key.Kind, key.Name, parent)
-	if err != nil {
-		return "", false
-	}
-	w, ok := winner(found, func(f model.Found) bool {
-		owner, _ := model.SplitOwnerTag(f.Tags)
-		return owner == r.opts.Stack
-	})
-	if !ok {
-		return "", false
-	}
-	r.warn(fmt.Sprintf("%s: another apply created it at the same time (%s); this run uses that one", key, w.ID))
-	return w.ID, true
 }

@@ -22,6 +22,10 @@ type Reader interface {
 	// ReadUserKeys reads the personal API keys of the organization's users, which the
 	// organization snapshot leaves out (iamsync never manages them).
 	ReadUserKeys(ctx context.Context) ([]UserKey, error)
+	// ReadLogs reads the IAM log entries about the resource of kind k with live ID id (an
+	// access key for API keys), newest first, a few at most (attribution.go). It wraps
+	// ErrLogsDenied when the key may not read the logs.
+	ReadLogs(ctx context.Context, k model.Kind, id string) ([]LogEntry, error)
 }
 
 // UserKey is a user's personal API key, as far as the rules need it.
@@ -39,10 +43,14 @@ type Options struct {
 	Now time.Time
 	// MaxKeyAge is the age above which a live API key is reported (IAM202); default 90 days.
 	MaxKeyAge time.Duration
+	// MaxSSHKeyAge is the age above which a live SSH key is reported (IAM403); default a year.
+	MaxSSHKeyAge time.Duration
 	// ScopeType tells whether a permission set is organization-level ("organization") or
 	// project-level ("projects"); "" when unknown. It refines IAM103 (AllProductsFullAccess
 	// covers project-level sets only); nil treats every set as unknown.
 	ScopeType func(set string) string
+	// GrantExpiringWithin is IAM104's window; default DefaultGrantExpiringWithin.
+	GrantExpiringWithin time.Duration
 }
 
 // DefaultMaxKeyAge is --max-key-age's default.
@@ -64,6 +72,9 @@ type Report struct {
 	Unmanaged []Resource `json:"unmanaged"`
 	// UnusedSilences are manifest silences that matched no finding: stale ones to remove.
 	UnusedSilences []UnusedSilence `json:"unsilenceIDsilences,omitempty"`
+	// AttributionNote says why drift findings are not (all) attributed: the logs could not be
+	// read, or there were too many findings to look up (attribution.go).
+	AttributionNote string `json:"-"`
 	// Files are the manifest files the desired elements come from, sorted: SARIF anchors
 	// findings that have no file of their own to the first (code scanning needs a file).
 	Files []string `json:"-"`
@@ -92,7 +103,12 @@ func Run(ctx context.Context, r Reader, desired *model.Org, opts Options) (*Repo
 	if err != nil {
 		return nil, fmt.Errorf("read users' API keys: %w", err)
 	}
-	return Audit(desired, live, uks, opts)
+	rep, err := Audit(desired, live, uks, opts)
+	if err != nil {
+		return nil, err
+	}
+	attribute(ctx, r, rep, live)
+	return rep, nil
 }
 
 // Audit compares desired with live and runs every rule over both. It does no I/O.
@@ -100,8 +116,14 @@ func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report,
 	if opts.Now.IsZero() {
 		return nil, fmt.Errorf("audit: Options.Now is required")
 	}
+	if opts.MaxSSHKeyAge <= 0 {
+		opts.MaxSSHKeyAge = DefaultMaxSSHKeyAge
+	}
 	if opts.MaxKeyAge <= 0 {
 		opts.MaxKeyAge = DefaultMaxKeyAge
+	}
+	if opts.GrantExpiringWithin <= 0 {
+		opts.GrantExpiringWithin = DefaultGrantExpiringWithin
 	}
 	rep := &Report{FormatVersion: FormatVersion, Stack: desired.Stack, OrganizationID: live.OrganizationID, Now: opts.Now.UTC()}
 	drift, err := driftFindings(desired, live, opts)

@@ -40,7 +40,7 @@ func load(t *testing.T, body string) *model.Org {
 func emptyLive() *model.Org {
 	return &model.Org{OrganizationID: orgID,
 		Projects: []*model.Project{{ID: prodID, Name: "prod"}, {ID: stageID, Name: "stage"}, {ID: orgID, Name: "default"}},
-		Users:    []*model.User{{ID: aliceID, Email: "alice@example.com"}}}
+		Users:    []*model.User{{Meta: model.Meta{ID: aliceID}, Email: "alice@example.com", MFA: true}}}
 }
 
 func opts() Options {
@@ -284,6 +284,33 @@ func TestLiveRules(t *testing.T) {
 			{AccessKey: "SCWFOREVER", UserID: aliceID, Description: "", CreatedAt: now},
 			{AccessKey: "SCWLAPTOP", UserID: aliceID, Description: "laptop", CreatedAt: now, ExpiresAt: at(7 * day)},
 		}, []string{"user_api_key/alice@example.com/SCWDEPLOY #SCWDEPLOY", "user_api_key/alice@example.com/SCWFOREVER #SCWFOREVER"}},
+		{"IAM401 members without MFA, locked ones aside", "IAM401", func(o *model.Org) {
+			o.Users = append(o.Users,
+				&model.User{Meta: model.Meta{ID: "u-bob"}, Email: "bob@example.com"},
+				&model.User{Meta: model.Meta{ID: "u-carol"}, Email: "carol@example.com", Locked: true},
+				&model.User{Meta: model.Meta{ID: "u-dan"}, Email: "dan@example.com", MFA: true})
+		}, nil, []string{"user/bob@example.com #u-bob"}},
+		{"IAM402 locked member still in a group", "IAM402", func(o *model.Org) {
+			o.Users = append(o.Users,
+				&model.User{Meta: model.Meta{ID: "u-carol"}, Email: "carol@example.com", Locked: true, MFA: true},
+				&model.User{Meta: model.Meta{ID: "u-erin"}, Email: "erin@example.com", Locked: true, MFA: true})
+			o.Groups = append(o.Groups, &model.Group{Meta: model.Meta{ID: "g-1"}, Name: "ops", Members: model.Members{Users: []string{"Carol@example.com"}}})
+		}, nil, []string{"user/carol@example.com #u-carol"}},
+		{"IAM403 old SSH keys", "IAM403", func(o *model.Org) {
+			o.SSHKeys = append(o.SSHKeys,
+				&model.SSHKey{Meta: model.Meta{ID: "ssh-old"}, Name: "old", CreatedAt: now.Add(-400 * day)},
+				&model.SSHKey{Meta: model.Meta{ID: "ssh-new"}, Name: "new", CreatedAt: now.Add(-300 * day)})
+		}, nil, []string{"ssh_key/old #ssh-old"}},
+		{"IAM404 settings weaker than the baseline", "IAM404", func(o *model.Org) {
+			zero, week, long := time.Duration(0), 7*day, 60*day
+			attempts := uint32(5)
+			o.SecuritySettings = &model.SecuritySettings{Meta: model.Meta{ID: orgID}, MaxAPIKeyExpiration: &zero,
+				GracePeriod: &week, MaxLoginSession: &long, LoginAttemptsBeforeLocked: &attempts}
+		}, nil, []string{"security_settings/organization #" + orgID, "security_settings/organization #" + orgID}},
+		{"IAM404 silent within the baseline", "IAM404", func(o *model.Org) {
+			year, session := 365*day, 30*day
+			o.SecuritySettings = &model.SecuritySettings{Meta: model.Meta{ID: orgID}, MaxAPIKeyExpiration: &year, MaxLoginSession: &session}
+		}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

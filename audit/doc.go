@@ -7,7 +7,8 @@
 // Read-only by construction: audit sees the organization only through Reader, which has no write
 // method, and otherwise works on model.Org values; it imports plan (a pure diff) and model, never
 // live. Drift is plan.Diff read backwards: what apply would change is what changed behind
-// iamsync's back.
+// iamsync's back; the IAM logs, read through the same Reader, say who changed it and when
+// (attribution.go).
 //
 // Findings from the manifests and from the live organization are merged: a live finding on a
 // resource this stack owns (or adopts) takes the manifest element's position and its silences,

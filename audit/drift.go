@@ -43,6 +43,9 @@ func driftFindings(desired, live *model.Org, opts Options) ([]Finding, error) {
 	for _, a := range p.Actions {
 		switch a.Op {
 		case plan.Update:
+			if a.Changes = withoutExpiredRules(a.Changes, opts.Now); len(a.Changes) == 0 {
+				continue
+			}
 			add("IAM001", a, "changed outside iamsync: "+describeChanges(p, a.Changes))
 		case plan.Replace:
 			if a.Changed(plan.FieldApplication) || strings.Contains(a.Reason, "cannot be changed in place") {

@@ -94,6 +94,9 @@ type Finding struct {
 	Changes []plan.Change `json:"changes,omitempty"`
 	// Suppressed is set when the manifest silences the rule on the element.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Attribution, on a drift finding, says who last changed the resource and when, from the
+	// IAM logs (attribution.go); nil when not looked up or nothing was logged.
+	Attribution *Attribution `json:"attribution,omitempty"`
 
 	// also lists further elements whose silences apply (IAM101: the application as well as the
 	// policy); detail tells apart several findings of one rule on one resource, so that the

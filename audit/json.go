@@ -17,6 +17,8 @@ type jsonReport struct {
 	Findings       []jsonFinding   `json:"findings"`
 	UnusedSilences []UnusedSilence `json:"unused_silences"`
 	Unmanaged      jsonUnmanaged   `json:"unmanaged"`
+	// AttributionNote says why drift is not (all) attributed (attribution.go).
+	AttributionNote string `json:"attribution_note,omitempty"`
 }
 
 type jsonFinding struct {
@@ -37,7 +39,7 @@ type jsonUnmanaged struct {
 func (r *Report) WriteJSON(w io.Writer, opts TextOptions) error {
 	out := jsonReport{FormatVersion: r.FormatVersion, Stack: r.Stack, OrganizationID: r.OrganizationID,
 		Now: r.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Summary: r.Summary(), Findings: []jsonFinding{}, UnusedSilences: r.UnusedSilences,
-		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}}
+		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}, AttributionNote: r.AttributionNote}
 	for _, f := range r.Findings {
 		rl, _ := LookupRule(f.Code)
 		out.Findings = append(out.Findings, jsonFinding{Finding: f, Category: rl.Category, Title: rl.Title, HelpURI: ruleURL(f.Code)})

@@ -39,6 +39,9 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 		fmt.Fprintf(bw, "\n%s (%d)\n", strings.ToUpper(sev.String()), len(fs))
 		for _, f := range fs {
 			fmt.Fprintf(bw, "  %s %s: %s [%s %s]\n", where(f), f.Key, f.Msg, f.Code, f.Category())
+			if f.Attribution != nil {
+				fmt.Fprintf(bw, "      by: %s\n", f.Attribution)
+			}
 			if f.Hint != "" {
 				fmt.Fprintf(bw, "      fix: %s\n", f.Hint)
 			}
@@ -60,6 +63,9 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 				fmt.Fprintf(bw, "  %s (%s)\n", u.Key, u.ID)
 			}
 		}
+	}
+	if r.AttributionNote != "" {
+		fmt.Fprintf(bw, "\nNote: %s.\n", r.AttributionNote)
 	}
 	fmt.Fprintf(bw, "\n%s\n", r.Summary())
 	return bw.Flush()
@@ -92,8 +98,12 @@ func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 			} else if f.ID != "" {
 				loc = "live `" + mdCode(f.ID) + "`"
 			}
-			fmt.Fprintf(bw, "| %s | [%s](%s) %s | `%s` | %s | %s<br>_Fix:_ %s |\n",
-				f.Severity, f.Code, ruleURL(f.Code), f.Category(), mdCode(f.Key.String()), loc, mdCell(f.Msg), mdCell(f.Hint))
+			by := ""
+			if f.Attribution != nil {
+				by = "<br>_Last change:_ " + mdCell(f.Attribution.String())
+			}
+			fmt.Fprintf(bw, "| %s | [%s](%s) %s | `%s` | %s | %s%s<br>_Fix:_ %s |\n",
+				f.Severity, f.Code, ruleURL(f.Code), f.Category(), mdCode(f.Key.String()), loc, mdCell(f.Msg), by, mdCell(f.Hint))
 		}
 	}
 	if s.Suppressed > 0 {
@@ -124,6 +134,9 @@ func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 			}
 			fmt.Fprintf(bw, "\n</details>\n")
 		}
+	}
+	if r.AttributionNote != "" {
+		fmt.Fprintf(bw, "\n_Note:_ %s.\n", mdCell(r.AttributionNote))
 	}
 	return bw.Flush()
 }

@@ -29,10 +29,14 @@ func (v *view) run() []Finding {
 	v.adminApplications()
 	v.policiesWithoutPrincipal()
 	v.redundantGrants()
+	v.expiringGrants()
 	v.keys()
 	v.idleApplications()
 	v.emptyGroups()
 	v.userKeysForAutomation()
+	v.members()
+	v.sshKeys()
+	v.securitySettings()
 	return v.out
 }
 

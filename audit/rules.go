@@ -2,7 +2,7 @@ package audit
 
 // Rule describes one check. IDs are stable: manifests silence them and dashboards track them,
 // so an ID is never reused for another meaning. IAM0xx: drift; IAM1xx: grants; IAM2xx: API
-// keys; IAM3xx: hygiene. README.md documents each (keep the two in step; a test checks it).
+// keys; IAM3xx: hygiene; IAM4xx: members, SSH keys, security settings. README.md documents each (keep the two in step; a test checks it).
 type Rule struct {
 	ID       string
 	Name     string // kebab-case, for SARIF's rule name
@@ -42,6 +42,10 @@ var Rules = []Rule{
 		"permission set already granted to the same principal by another rule",
 		"redundant grants hide what a principal really holds and survive the removal of the broader grant's review",
 		"remove the narrower grant, or narrow the broader one"},
+	{"IAM104", "grant-expiring", Risk, Low,
+		"time-boxed grant expires within the window (--expiring-within, default 14 days), or has expired",
+		"whoever relies on the grant loses it at that instant; an expired rule still in the organization reads like access it no longer gives",
+		"extend the rule's expires_at if the grant is still needed, or delete the rule; apply removes expired rules"},
 	{"IAM201", "key-without-expiry", Risk, Medium,
 		"API key that never expires",
 		"a key without expiry stays valid after it leaks or its owner leaves",
@@ -66,6 +70,22 @@ var Rules = []Rule{
 		"user's personal API key used where an application should be",
 		"a personal key carries all of its user's rights and dies, or lives on, with the person's account",
 		"create an application with a scoped policy and its own key, then delete the personal key"},
+	{"IAM401", "member-without-mfa", Risk, Medium,
+		"member without multi-factor authentication",
+		"a password alone is one phishing email away from the member's rights",
+		"ask the member to enable MFA in the console (Scaleway cannot enable it for them), or lock them until they do"},
+	{"IAM402", "locked-member-in-groups", Risk, Low,
+		"locked member still in groups",
+		"unlocking the member (by mistake, or by whoever can) gives back every right the groups hold",
+		"remove the member from the groups in the manifests, or delete the member"},
+	{"IAM403", "ssh-key-too-old", Risk, Low,
+		"SSH key older than the maximum SSH key age",
+		"an old key has had more chances to leak, and is installed on every new server",
+		"add a new key, then delete or disable the old one"},
+	{"IAM404", "weak-security-settings", Risk, Medium,
+		"organization security setting weaker than iamsync's baseline",
+		"settings such as API keys without expiry or long sessions weaken every member and key at once",
+		"declare security_settings in one stack's manifests with values within the baseline (audit/README.md)"},
 }
 
 // LookupRule returns the rule with id.

@@ -140,6 +140,9 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}, ColumnKind: "unicodeCodePoints",
 		Properties: map[string]any{"stack": r.Stack, "organizationId": r.OrganizationID}}
+	if r.AttributionNote != "" {
+		run.Properties["attributionNote"] = r.AttributionNote
+	}
 	for _, f := range r.Findings {
 		res := sarifResult{
 			RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity],
@@ -147,6 +150,10 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 			Locations:           []sarifLocation{r.sarifLocation(f, opts)},
 			PartialFingerprints: map[string]string{"iamsyncFinding/v1": fingerprint(f)},
 			Properties:          map[string]any{"source": string(f.Source)},
+		}
+		if a := f.Attribution; a != nil {
+			res.Message.Text += " Last change: " + a.String() + "."
+			res.Properties["attribution"] = a
 		}
 		if f.Hint != "" {
 			res.Message.Text += " Fix: " + f.Hint + "."

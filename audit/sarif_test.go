@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -29,7 +30,7 @@ policies:
     rules: [{permission_sets: [IAMManager], organization: true}]
   - name: ci
     principal: {application: ci}
-    rules: [{permission_sets: [AllProductsFullAccess], organization: true}]
+    rules: [{permission_sets: [AllProductsFullAccess], organization: true}, {permission_sets: [IAMReadOnly], organization: true, expires_at: 2026-12-01}]
 `
 	// The organization after an apply, then: ci's description edited by hand, group nobody
 	// deleted, an application made by hand.
@@ -44,9 +45,13 @@ policies:
 		{Meta: model.Meta{ID: "pol-bg", Owner: "s"}, Name: "bg", Principal: model.Principal{Kind: model.PrincipalApplication, Name: "breakglass", ID: "app-bg"},
 			Rules: []model.Rule{{PermissionSets: []string{"IAMManager"}, Organization: true}}},
 		{Meta: model.Meta{ID: "pol-ci", Owner: "s"}, Name: "ci", Principal: model.Principal{Kind: model.PrincipalApplication, Name: "ci", ID: "app-ci"},
-			Rules: []model.Rule{{PermissionSets: []string{"AllProductsFullAccess"}, Organization: true}}},
+			Rules: []model.Rule{{PermissionSets: []string{"AllProductsFullAccess"}, Organization: true},
+				{PermissionSets: []string{"IAMReadOnly"}, Organization: true, Condition: model.WithExpiry("", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))}}},
 	}
 	rep := run(t, load(t, body), l, []UserKey{{AccessKey: "SCWUSER", UserID: aliceID, Description: "terraform", CreatedAt: now}})
+	// ci's description was last written by alice, from the console.
+	attribute(context.Background(), &logReader{org: l, logs: map[string][]LogEntry{"app-ci": {{ID: "log-ci", At: now.Add(-2 * time.Hour),
+		Action: "updated", BearerID: aliceID, IP: "203.0.113.7", UserAgent: "scaleway-console"}}}}, rep, l)
 	return rep
 }
 

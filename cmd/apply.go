@@ -103,9 +103,10 @@ func runApply(ctx context.Context, env Env, args []string) int {
 			return nil
 		},
 		Apply: apply.Options{
-			Parallelism: f.plan.conn.parallelism,
-			IsAmbiguous: live.IsAmbiguous,
-			Progress:    func(ev apply.Event) { printEvent(env, ev, f.secrets.dest(f.secretsFile)) },
+			Parallelism:     f.plan.conn.parallelism,
+			IsAmbiguous:     live.IsAmbiguous,
+			IsAlreadyExists: live.IsAlreadyExists,
+			Progress:        func(ev apply.Event) { printEvent(env, ev, f.secrets.dest(f.secretsFile)) },
 		},
 	})
 	if r, ok := apply.IsRefusal(err); ok && r.Plan != nil {

@@ -18,6 +18,8 @@ type auditFlags struct {
 	format        string // text, json, sarif, markdown
 	failOn        string // low, medium, high, none: risk findings that make the exit code 2
 	maxKeyAge     string // IAM202's threshold, a manifest duration (90d)
+	maxSSHKeyAge  string // IAM403's threshold
+	expiring      string // IAM104's window, a manifest duration (14d)
 	listUnmanaged bool   // list unmanaged resources, not only count them
 	repoRoot      string // SARIF URIs relative to this directory
 }
@@ -27,6 +29,8 @@ func (f *auditFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.format, "format", "text", "output format: text, json, sarif or markdown")
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 2 on a risk finding of this `severity` or above: low, medium, high, or none (drift always exits 2)")
 	fs.StringVar(&f.maxKeyAge, "max-key-age", "90d", "report API keys older than this `duration` (IAM202)")
+	fs.StringVar(&f.maxSSHKeyAge, "max-ssh-key-age", "365d", "report SSH keys older than this `duration` (IAM403)")
+	fs.StringVar(&f.expiring, "expiring-within", "14d", "report time-boxed grants (a rule's expires_at) that expire within this `duration`, or have expired (IAM104)")
 	fs.BoolVar(&f.listUnmanaged, "list-unmanaged", false, "list every resource no stack owns, not only their count")
 	fs.StringVar(&f.repoRoot, "repo-root", "", "make SARIF file paths relative to this `directory` (the repository root code scanning sees)")
 }
@@ -45,6 +49,12 @@ func (f *auditFlags) check() error {
 	}
 	if d, err := schema.ParseDuration(f.maxKeyAge); err != nil || d <= 0 {
 		return fmt.Errorf("--max-key-age must be a positive duration like 90d or 2w, not %q", f.maxKeyAge)
+	}
+	if d, err := schema.ParseDuration(f.maxSSHKeyAge); err != nil || d <= 0 {
+		return fmt.Errorf("--max-ssh-key-age must be a positive duration like 365d or 26w, not %q", f.maxSSHKeyAge)
+	}
+	if d, err := schema.ParseDuration(f.expiring); err != nil || d <= 0 {
+		return fmt.Errorf("--expiring-within must be a positive duration like 14d or 2w, not %q", f.expiring)
 	}
 	return f.conn.check()
 }
@@ -85,6 +95,8 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	}
 	failOn, _ := f.failOnSeverity()                // checked with the flags
 	maxAge, _ := schema.ParseDuration(f.maxKeyAge) // likewise
+	maxSSHAge, _ := schema.ParseDuration(f.maxSSHKeyAge)
+	expiring, _ := schema.ParseDuration(f.expiring)
 	desired, _, ok := loadManifests(env, paths)
 	if !ok {
 		return ExitError
@@ -99,9 +111,9 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 		hintf(env, "select the right profile with --profile or SCW_DEFAULT_ORGANIZATION_ID")
 		return ExitError
 	}
-	// audit sees only auditReader's two read methods: nothing in it can write.
+	// audit sees only auditReader's read methods: nothing in it can write.
 	rep, err := audit.Run(ctx, auditReader{c.client}, desired, audit.Options{
-		Now: time.Now(), MaxKeyAge: maxAge, ScopeType: scopeType,
+		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, ScopeType: scopeType, GrantExpiringWithin: expiring,
 	})
 	if err != nil {
 		errorf(env, "%v", err)
@@ -153,6 +165,22 @@ func (r auditReader) ReadUserKeys(ctx context.Context) ([]audit.UserKey, error) 
 	out := make([]audit.UserKey, len(keys))
 	for i, k := range keys {
 		out[i] = audit.UserKey(k) // same fields by design: a field added to one breaks this build
+	}
+	return out, err
+}
+
+// logsPerResource is how many log entries audit asks for about one resource: it shows the
+// newest.
+const logsPerResource = 1
+
+func (r auditReader) ReadLogs(ctx context.Context, k model.Kind, id string) ([]audit.LogEntry, error) {
+	logs, err := r.c.ReadLogs(ctx, k, id, logsPerResource)
+	if live.IsPermissionDenied(err) {
+		return nil, fmt.Errorf("%w: %v", audit.ErrLogsDenied, err)
+	}
+	out := make([]audit.LogEntry, len(logs))
+	for i, l := range logs {
+		out[i] = audit.LogEntry{ID: l.ID, At: l.CreatedAt, Action: l.Action, BearerID: l.BearerID, IP: l.IP, UserAgent: l.UserAgent}
 	}
 	return out, err
 }

@@ -131,7 +131,7 @@ func complete(env Env, words []string, cur string) completion {
 		return completion{cands: cands, directive: "none"}
 	}
 	switch cmd.name {
-	case "validate", "plan", "apply", "audit":
+	case "validate", "plan", "apply", "audit", "diff-access":
 		return completion{directive: "files"} // manifests; apply also takes a saved plan
 	case "comment":
 		return completion{directive: "files"}
@@ -178,11 +178,14 @@ func takesValue(fl *pflag.Flag) bool {
 // command's own check() by TestCompletionChoicesAreAccepted). Keys are "command --flag", or
 // "--flag" for every command.
 var flagChoices = map[string][]string{
-	"validate --format":  {"text", "json", "github"},
-	"plan --format":      {"text", "json", "markdown"},
-	"audit --format":     {"text", "json", "sarif", "markdown"},
-	"audit --fail-on":    {"low", "medium", "high", "none"},
-	"apply --secrets-to": {secretsToFile, secretsToSecretManager},
+	"validate --format":                {"text", "json", "github"},
+	"plan --format":                    {"text", "json", "markdown"},
+	"plan --fail-on-new-access":        {"low", "medium", "high"},
+	"diff-access --fail-on-new-access": {"low", "medium", "high"},
+	"diff-access --format":             {"text", "json", "markdown"},
+	"audit --format":                   {"text", "json", "sarif", "markdown"},
+	"audit --fail-on":                  {"low", "medium", "high", "none"},
+	"apply --secrets-to":               {secretsToFile, secretsToSecretManager},
 }
 
 // flagFiles are the flags whose value is a file ("files") or a directory ("dirs").

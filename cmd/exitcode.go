@@ -10,7 +10,7 @@ const (
 	ExitOK      = 0 // success; no changes
 	ExitError   = 1 // error, including bad usage and invalid manifests
 	ExitChanges = 2 // changes present (plan/apply --detailed-exitcode), or findings (audit --fail-on)
-	ExitRefused = 3 // refused by a safety guard: stale plan, no approval, mass delete, conflicts
+	ExitRefused = 3 // refused by a safety guard: stale plan, no approval, mass delete, conflicts, new access (--fail-on-new-access)
 )
 
 var exitCodes = []struct {
@@ -20,7 +20,7 @@ var exitCodes = []struct {
 	{ExitOK, "success; with --detailed-exitcode: no changes"},
 	{ExitError, "error (bad usage, invalid manifests, API failure)"},
 	{ExitChanges, "changes present (only with --detailed-exitcode); audit: drift, or a finding at or above --fail-on"},
-	{ExitRefused, "refused by a safety guard (stale plan, no approval, conflicts, mass deletion)"},
+	{ExitRefused, "refused by a safety guard (stale plan, no approval, conflicts, mass deletion); plan, diff-access: new access at or above --fail-on-new-access"},
 }
 
 func exitCodeTable() string {

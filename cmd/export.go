@@ -48,7 +48,8 @@ func (f *exportFlags) check() error {
 const exportUsage = `Usage: iamsync export --stack NAME [--out DIR] [flags]
 
 Reads the live organization and writes it as manifests: applications.yaml (with their API
-keys), groups.yaml and policies.yaml. Resources no stack owns get adopt: true, so the first
+keys), groups.yaml, policies.yaml, users.yaml (members), ssh_keys.yaml and
+security_settings.yaml. Resources no stack owns get adopt: true, so the first
 apply takes them over in place; API keys are adopted by access key (their secrets cannot be
 read back). Provider-managed objects are left out.
 
@@ -74,7 +75,7 @@ func runExport(ctx context.Context, env Env, args []string) int {
 	if !f.force {
 		if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 			errorf(env, "%s is not empty", f.out)
-			hintf(env, "choose an empty directory with --out, or pass --force to replace applications.yaml, groups.yaml and policies.yaml there")
+			hintf(env, "choose an empty directory with --out, or pass --force to replace the manifest files there (applications.yaml, groups.yaml, policies.yaml, users.yaml, ssh_keys.yaml, security_settings.yaml)")
 			return ExitError
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errorf(env, "read %s: %v", f.out, err)

@@ -54,6 +54,7 @@ func commands() []*command {
 		{name: "validate", summary: "check manifests offline (schema, references, permission sets)", run: runValidate, flags: (&validateFlags{}).register},
 		{name: "plan", summary: "show what apply would change", run: runPlan, flags: (&planFlags{}).register},
 		{name: "apply", summary: "converge the organization to the manifests", run: runApply, flags: (&applyFlags{}).register},
+		{name: "diff-access", summary: "compare the access two manifest sets give, offline (no credentials)", run: runDiffAccess, flags: (&diffAccessFlags{}).register},
 		{name: "audit", summary: "report drift and risky grants, read-only (text, JSON, SARIF, Markdown)", run: runAudit, flags: (&auditFlags{}).register},
 		{name: "export", summary: "write the live organization as manifests, to adopt it", run: runExport, flags: (&exportFlags{}).register},
 		{name: "schema", summary: "print the manifests' JSON Schema", run: runSchema, flags: (&schemaFlags{}).register},

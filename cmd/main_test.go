@@ -39,6 +39,7 @@ import (
 
 	"github.com/iamsync/iamsync/cmd"
 	"github.com/iamsync/iamsync/emulator"
+	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/secrets"
 )
 
@@ -337,6 +338,13 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 // or another tool would:
 //
 //	emu app NAME [DESCRIPTION]          create an unmanaged application
+//	emu group NAME [TAG...]             create a group with these tags (none: unmanaged)
+//	emu user EMAIL                      add a member no stack owns
+//	emu mfa EMAIL                       the member enables MFA
+//	emu lockuser EMAIL                  lock the member by hand
+//	emu sshkey NAME PUBKEY...           add an SSH key no stack owns, in the default project
+//	emu maxkeylife DURATION             set max_api_key_expiration_duration (e.g. 2592000s)
+//	emu quota NAME N                    enforce quota NAME (applications, users, ...) at N
 //	emu describe KIND NAME DESCRIPTION  set the description of the application, group or policy NAME
 //	emu delete KIND NAME                delete it
 //	emu saveid KIND NAME                remember its ID
@@ -364,6 +372,38 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 			desc = args[2]
 		}
 		_, err = api.CreateApplication(&iam.CreateApplicationRequest{Name: args[1], Description: desc, OrganizationID: o.OrganizationID})
+	case "user":
+		_, err = emu.AddUser(args[1])
+	case "mfa", "lockuser":
+		users, lerr := api.ListUsers(&iam.ListUsersRequest{OrganizationID: &o.OrganizationID}, scw.WithAllPages())
+		ts.Check(lerr)
+		id := ""
+		for _, u := range users.Users {
+			if strings.EqualFold(u.Email, args[1]) {
+				id = u.ID
+			}
+		}
+		if id == "" {
+			ts.Fatalf("no user %s", args[1])
+		}
+		if args[0] == "mfa" {
+			err = emu.SetUserMFA(id, true)
+		} else {
+			_, err = api.LockUser(&iam.LockUserRequest{UserID: id})
+		}
+	case "sshkey":
+		_, err = api.CreateSSHKey(&iam.CreateSSHKeyRequest{Name: args[1], PublicKey: strings.Join(args[2:], " "), ProjectID: o.ProjectID})
+	case "maxkeylife":
+		d, perr := time.ParseDuration(args[1])
+		ts.Check(perr)
+		_, err = api.UpdateOrganizationSecuritySettings(&iam.UpdateOrganizationSecuritySettingsRequest{OrganizationID: o.OrganizationID,
+			MaxAPIKeyExpirationDuration: scw.NewDurationFromTimeDuration(d)})
+	case "quota":
+		n, perr := strconv.ParseInt(args[2], 10, 64)
+		ts.Check(perr)
+		err = emu.SetQuotas(map[string]int64{args[1]: n})
+	case "group":
+		_, err = api.CreateGroup(&iam.CreateGroupRequest{Name: args[1], Tags: args[2:], OrganizationID: o.OrganizationID})
 	case "readonly":
 		c, err := emu.NewCredentials(args[1], args[2:]...)
 		ts.Check(err)
@@ -466,6 +506,22 @@ func findID(ts *testscript.TestScript, api *iam.API, org, kind, name string) str
 		for _, g := range r.Groups {
 			if g.Name == name {
 				return g.ID
+			}
+		}
+	case "ssh_key":
+		r, err := api.ListSSHKeys(&iam.ListSSHKeysRequest{OrganizationID: &org}, scw.WithAllPages())
+		ts.Check(err)
+		for _, k := range r.SSHKeys {
+			if base, _ := model.ParseSSHKeyName(k.Name); base == name {
+				return k.ID
+			}
+		}
+	case "user":
+		r, err := api.ListUsers(&iam.ListUsersRequest{OrganizationID: &org}, scw.WithAllPages())
+		ts.Check(err)
+		for _, u := range r.Users {
+			if strings.EqualFold(u.Email, name) {
+				return u.ID
 			}
 		}
 	case "policy":

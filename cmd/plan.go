@@ -27,6 +27,7 @@ type planFlags struct {
 	keepOld          time.Duration // grace period for keys a rotation replaces
 	maxDeletes       int           // mass-deletion guard
 	allowMassDelete  bool
+	failOnNewAccess  string // low, medium, high: exit 3 when the plan gives new access at or above it ("" off)
 	cache            cacheFlags
 }
 
@@ -35,6 +36,7 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
 	fs.StringVar(&f.out, "out", "", "save the plan to `FILE` for 'iamsync apply FILE'")
 	fs.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	registerAccessGate(fs, &f.failOnNewAccess, "the plan")
 	f.registerDiff(fs)
 }
 
@@ -57,6 +59,9 @@ func (f *planFlags) check() error {
 	if _, err := parseKeyRefs(f.rotate); err != nil {
 		return err
 	}
+	if _, err := gateTier(f.failOnNewAccess); err != nil {
+		return err
+	}
 	switch f.format {
 	case "text", "json", "markdown":
 	default:
@@ -70,8 +75,15 @@ const planUsage = `Usage: iamsync plan [flags] [PATH...]
 Reads the manifests (files or directories; default: the current directory) and the live
 organization, and shows what apply would change. Nothing is changed.
 
+The plan ends with its access review: per principal, the grants gained and lost, with the
+policy, rule and group that give them. --fail-on-new-access exits 3 when anyone gains access
+at or above a risk tier (high: IAMManager, OrganizationManager, AllProductsFullAccess and the
+like on the organization; medium: any other write access; low: read-only); give the tier
+with '=': --fail-on-new-access=high. Alone, it fails on any new access.
+
 Example:
   iamsync plan --out plan.json examples/quickstart && iamsync apply plan.json
+  iamsync plan --fail-on-new-access=high manifests/
 
 Flags:
 `
@@ -113,6 +125,17 @@ func runPlan(ctx context.Context, env Env, args []string) int {
 	}
 	if why := apply.MassDelete(p, s.live, f.maxDeletes); why != "" && !f.allowMassDelete {
 		warnf(env, "%s: apply will refuse it without --allow-mass-delete", why)
+	}
+	if len(p.OverQuota) > 0 {
+		for _, q := range p.OverQuota {
+			errorf(env, "%s", q)
+		}
+		hintf(env, "delete what the organization no longer needs, ask Scaleway support to raise the quota, or split the change; apply refuses this plan")
+		return ExitRefused
+	}
+	gate, _ := gateTier(f.failOnNewAccess) // checked with the flags
+	if code := accessGate(env, p.Access, gate, "the plan"); code >= 0 {
+		return code
 	}
 	if f.detailedExitcode && !p.Empty() {
 		return ExitChanges
@@ -203,7 +226,7 @@ func (s *session) replan(ctx context.Context) error {
 	f := s.flags
 	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
 	p, err := plan.Diff(s.desired, liveOrg, plan.Options{
-		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey,
+		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey, ScopeType: scopeType,
 	})
 	if err != nil {
 		return err

@@ -166,9 +166,11 @@ func resolvePath(env Env, p string) string {
 	return filepath.Join(env.Dir, p)
 }
 
-// readLive reads what a plan for desired needs: every list, and the rules of the policies the
-// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers),
-// through the rule cache when there is one.
+// readLive reads what a plan for desired needs: every list, the rules of the policies the
+// diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers), and
+// those of the policies attached to the groups it may change, for the access review; through
+// the rule cache when there is one.
 func readLive(ctx context.Context, client *live.Client, desired *model.Org, cache *live.RuleCache) (*model.Org, error) {
-	return client.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(desired).WantsRules, RuleCache: cache})
+	deps := model.DependenciesOf(desired)
+	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RuleCache: cache})
 }

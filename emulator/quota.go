@@ -170,3 +170,15 @@ func getQuotum(s *Server, c *call) (int, any, *apiError) {
 	}
 	return http.StatusOK, s.quotumOut(qt), nil
 }
+
+// SetQuotas replaces the enforced quotas (Options.Quotas) of a running emulator, so that a
+// test can lower a limit behind the organization's back.
+func (s *Server) SetQuotas(q map[string]int64) error {
+	if err := checkQuotaNames(q); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Quotas = q
+	return nil
+}

@@ -34,8 +34,8 @@ type File struct {
 	Data []byte
 }
 
-// Export writes live as manifests: applications.yaml (with their API keys), groups.yaml and
-// policies.yaml, each a complete manifest (version and stack), empty kinds left out. Project
+// Export writes live as manifests: applications.yaml (with their API keys), groups.yaml,
+// policies.yaml, users.yaml, ssh_keys.yaml and security_settings.yaml, each a complete manifest (version and stack), empty kinds left out. Project
 // IDs become project names where the name is unique, users are emails, permission sets sorted;
 // comments say what the format cannot carry (a key's secret is never readable).
 func Export(live *model.Org, opts Options) ([]File, error) {
@@ -88,6 +88,36 @@ func Export(live *model.Org, opts Options) ([]File, error) {
 		}
 		policies.Policies = append(policies.Policies, np)
 	}
+	// Members by email, tags and lock only: their names are theirs to edit, and the plan
+	// leaves names the manifests do not give alone.
+	users := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
+	for _, u := range o.Users {
+		adopt, ok := x.take(u.Meta, comments, "user/"+u.Email)
+		if !ok {
+			continue
+		}
+		// A member exported for adoption has no generated password: welcome_email keeps the
+		// entry from naming a secret that will never be written (creation only).
+		users.Users = append(users.Users, &model.User{Meta: model.Meta{Adopt: adopt}, Email: u.Email, Tags: u.Tags, Locked: u.Locked, SendWelcomeEmail: true})
+	}
+	sshKeys := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
+	for _, k := range o.SSHKeys {
+		adopt, ok := x.take(k.Meta, comments, "ssh_key/"+k.Name)
+		if !ok {
+			continue
+		}
+		nk := &model.SSHKey{Meta: model.Meta{Adopt: adopt}, Name: k.Name, PublicKey: k.PublicKey, Disabled: k.Disabled}
+		if k.Project != o.OrganizationID {
+			nk.Project = x.project(k.Project)
+		}
+		sshKeys.SSHKeys = append(sshKeys.SSHKeys, nk)
+	}
+	settings := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
+	if st := o.SecuritySettings; st != nil {
+		c := *st
+		c.Meta = model.Meta{}
+		settings.SecuritySettings = &c
+	}
 	var files []File
 	for _, f := range []struct {
 		name string
@@ -97,6 +127,9 @@ func Export(live *model.Org, opts Options) ([]File, error) {
 		{"applications.yaml", apps, len(apps.Applications)},
 		{"groups.yaml", groups, len(groups.Groups)},
 		{"policies.yaml", policies, len(policies.Policies)},
+		{"users.yaml", users, len(users.Users)},
+		{"ssh_keys.yaml", sshKeys, len(sshKeys.SSHKeys)},
+		{"security_settings.yaml", settings, boolInt(settings.SecuritySettings != nil)},
 	} {
 		if f.n == 0 {
 			continue
@@ -108,6 +141,13 @@ func Export(live *model.Org, opts Options) ([]File, error) {
 		files = append(files, File{Name: f.name, Data: data})
 	}
 	return files, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type exporter struct {
@@ -246,8 +286,14 @@ func (x *exporter) render(org *model.Org, comments map[string]string) ([]byte, e
 		if kind == "policie" {
 			kind = "policy"
 		}
+		if root.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
 		for _, item := range root.Content[i+1].Content {
 			name := field(item, "name")
+			if kind == "user" {
+				name = field(item, "email")
+			}
 			// Short mappings read best inline, as the examples write them.
 			for _, k := range []string{"principal", "members"} {
 				if n := fieldNode(item, k); n != nil && n.Kind == yaml.MappingNode {

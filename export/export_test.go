@@ -79,6 +79,12 @@ func handBuilt(t *testing.T, emu *emulator.Server) {
 		groups = append(groups, g.ID)
 	}
 	org := o.OrganizationID
+	// An SSH key by hand, in a named project, and tags on a member.
+	_, err = api.CreateSSHKey(&iam.CreateSSHKeyRequest{Name: "laptop", ProjectID: prod.ID,
+		PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBWvyWeQU4OGUv2fo8qmlwcNzBqjZQ+DbumGJE2nKyOM someone@laptop"})
+	must(err)
+	_, err = api.UpdateUser(&iam.UpdateUserRequest{UserID: users.Users[1].ID, Tags: &[]string{"team=data"}})
+	must(err)
 	for i := 0; i < 6; i++ {
 		sets := []string{"InstancesFullAccess", "ContainerRegistryReadOnly"}
 		rules := []*iam.RuleSpecs{
@@ -138,7 +144,7 @@ func TestExportRoundTrip(t *testing.T) {
 			t.Errorf("%s exports a provider-managed object", f.Name)
 		}
 	}
-	if strings.Join(names, ",") != "applications.yaml,groups.yaml,policies.yaml" {
+	if strings.Join(names, ",") != "applications.yaml,groups.yaml,policies.yaml,users.yaml,ssh_keys.yaml,security_settings.yaml" {
 		t.Errorf("files = %v", names)
 	}
 	desired, ds := schema.Load([]string{dir})
@@ -159,9 +165,10 @@ func TestExportRoundTrip(t *testing.T) {
 			t.Errorf("the plan of an export should only adopt, got %s %s %+v", a.Op, a.Key, a.Changes)
 		}
 	}
-	// 7 applications (6 + the emulator's owner), 10 keys (9 + the owner's), 3 groups, 6 policies.
-	if counts[plan.Adopt] != 26 {
-		t.Errorf("adoptions = %d, want 26", counts[plan.Adopt])
+	// 7 applications (6 + the emulator's owner), 10 keys (9 + the owner's), 3 groups, 6 policies,
+	// 2 members (the owner is read-only), 1 SSH key; the security settings match as they are.
+	if counts[plan.Adopt] != 29 {
+		t.Errorf("adoptions = %d, want 29", counts[plan.Adopt])
 	}
 
 	res := apply.Apply(ctx, client, p, apply.Options{Stack: "adopted", Live: before, Secrets: secrets.Open(filepath.Join(dir, "s.env"))})
@@ -185,6 +192,12 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		for _, k := range o.APIKeys {
 			m[k.ID] = k.Application
+		}
+		for _, u := range o.Users {
+			m[u.Key().String()] = u.ID
+		}
+		for _, k := range o.SSHKeys {
+			m[k.Key().String()] = k.ID
 		}
 		return m
 	}

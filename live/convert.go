@@ -4,6 +4,7 @@ import (
 	"time"
 
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
+	"github.com/scaleway/scaleway-sdk-go/scw"
 
 	"github.com/iamsync/iamsync/model"
 )
@@ -24,8 +25,30 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 	userEmail := map[string]string{}
 	for _, u := range s.users {
 		userEmail[u.ID] = u.Email
-		o.Users = append(o.Users, &model.User{ID: u.ID, Email: u.Email})
+		o.Users = append(o.Users, userToModel(u))
 	}
+	o.SSHKeysUnread = s.sshKeysUnread
+	for _, k := range s.sshKeys {
+		name, owner := model.ParseSSHKeyName(k.Name)
+		mk := &model.SSHKey{Meta: model.Meta{ID: k.ID, Owner: owner}, Name: name, PublicKey: k.PublicKey,
+			Project: k.ProjectID, Disabled: k.Disabled, Fingerprint: k.Fingerprint}
+		if k.CreatedAt != nil {
+			mk.CreatedAt = k.CreatedAt.UTC()
+		}
+		o.SSHKeys = append(o.SSHKeys, mk)
+	}
+	if st := s.settings; st != nil {
+		renewal, attempts := st.EnforcePasswordRenewal, st.LoginAttemptsBeforeLocked
+		o.SecuritySettings = &model.SecuritySettings{
+			Meta:                      model.Meta{ID: orgID},
+			EnforcePasswordRenewal:    &renewal,
+			GracePeriod:               duration(st.GracePeriodDuration),
+			LoginAttemptsBeforeLocked: &attempts,
+			MaxLoginSession:           duration(st.MaxLoginSessionDuration),
+			MaxAPIKeyExpiration:       duration(st.MaxAPIKeyExpirationDuration),
+		}
+	}
+	o.Quotas = s.quotas()
 	for _, p := range s.projects {
 		o.Projects = append(o.Projects, &model.Project{ID: p.ID, Name: p.Name})
 	}
@@ -71,12 +94,17 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		for _, r := range s.rules[p.ID] {
 			mp.Rules = append(mp.Rules, ruleToModel(r))
 		}
-		mp.RulesUnread = !opts.wantsRules(p)
+		_, read := s.rules[p.ID]
+		mp.RulesUnread = !read
 		o.Policies = append(o.Policies, mp)
 	}
 	for _, k := range s.keys {
-		// Keys of users are personal credentials, not iamsync's business (users are never managed).
+		// Keys of users are personal credentials, not iamsync's business; but the user whose key
+		// iamsync runs with must not be deleted or locked by the plan.
 		if k.ApplicationID == nil {
+			if k.UserID != nil && k.AccessKey == s.self {
+				o.RunningAsUser = *k.UserID
+			}
 			continue
 		}
 		km, ok := model.ParseKeyMarker(k.Description)
@@ -99,6 +127,59 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 	}
 	o.Normalize()
 	return o
+}
+
+// quotaKinds maps the IAM quota names to the kinds they count. No public source names the IAM
+// quota (emulator doc.go, Quotas): these are the emulator's names, a guess to check against the
+// real API; a quota of another name is ignored, and then nothing is refused at plan time.
+var quotaKinds = map[string]model.Kind{
+	"applications": model.KindApplication, "groups": model.KindGroup, "policies": model.KindPolicy,
+	"users": model.KindUser, "api_keys": model.KindAPIKey, "ssh_keys": model.KindSSHKey,
+}
+
+// quotas returns the limited quotas with what the organization holds of each kind now.
+func (s *snapshot) quotas() map[model.Kind]model.Quota {
+	count := map[model.Kind]int{
+		model.KindApplication: len(s.apps), model.KindGroup: len(s.groups), model.KindPolicy: len(s.policies),
+		model.KindUser: len(s.users), model.KindAPIKey: len(s.keys), model.KindSSHKey: len(s.sshKeys),
+	}
+	var out map[model.Kind]model.Quota
+	for _, q := range s.quota {
+		kind, ok := quotaKinds[q.Name]
+		if !ok || q.Limit == nil || (q.Unlimited != nil && *q.Unlimited) {
+			continue
+		}
+		if out == nil {
+			out = map[model.Kind]model.Quota{}
+		}
+		out[kind] = model.Quota{Name: q.Name, Limit: *q.Limit, Current: count[kind]}
+	}
+	return out
+}
+
+// userToModel reads a user. The owner is read-only to iamsync: it cannot be locked or deleted
+// (BEHAVIOUR.md §4: owner type; the emulator's doc.go, Members).
+func userToModel(u *iam.User) *model.User {
+	owner, tags := model.SplitOwnerTag(u.Tags)
+	mu := &model.User{
+		Meta:  model.Meta{ID: u.ID, Owner: owner, Managed: u.Type == iam.UserTypeOwner},
+		Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+		Tags: tags, Locked: u.Locked, Type: string(u.Type), MFA: u.Mfa, LastLoginAt: utc(u.LastLoginAt),
+	}
+	if u.CreatedAt != nil {
+		mu.CreatedAt = u.CreatedAt.UTC()
+	}
+	return mu
+}
+
+func duration(d *scw.Duration) *time.Duration {
+	v := time.Duration(0)
+	if d != nil {
+		if t := d.ToTimeDuration(); t != nil && *t > 0 {
+			v = *t
+		}
+	}
+	return &v
 }
 
 // ruleToModel reads a rule's scope from the field that is present; the reported

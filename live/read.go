@@ -25,6 +25,11 @@ type ReadOptions struct {
 	// compare or change (model.Dependencies.WantsRules). The others come back with
 	// RulesUnread set.
 	RulesFor func(name, owner string) bool
+	// RulesForGroup, with RulesFor, also selects the policies whose principal is a group it
+	// selects by name and owning stack: a plan's access review needs their rules when that
+	// group's members change (model.Dependencies.WantsGroupRules). They are read once the
+	// groups are listed (groups.go).
+	RulesForGroup func(name, owner string) bool
 	// RuleCache, when set, reuses the rules of policies that cannot have changed since they
 	// were last read (rulecache.go); nil reads every selected policy's rules.
 	RuleCache *RuleCache
@@ -48,13 +53,19 @@ type snapshot struct {
 	policies []*iam.Policy
 	keys     []*iam.APIKey
 	users    []*iam.User
-	projects []*account.Project
-	rules    map[string][]*iam.Rule // by policy ID
+	sshKeys  []*iam.SSHKey
+	// sshKeysUnread: the credentials may not list SSH keys.
+	sshKeysUnread bool
+	projects      []*account.Project
+	rules         map[string][]*iam.Rule // by policy ID
+	settings      *iam.OrganizationSecuritySettings
+	quota         []*iam.Quotum
+	self          string // the client's access key
+	cache         *ruleRead
 }
 
 func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error) {
-	s := &snapshot{rules: map[string][]*iam.Rule{}}
-	cache := newRuleRead(opts.RuleCache, c.apiURL, c.OrganizationID)
+	s := &snapshot{rules: map[string][]*iam.Rule{}, self: c.AccessKey, cache: newRuleRead(opts.RuleCache, c.apiURL, c.OrganizationID)}
 	sem := make(chan struct{}, c.parallelism)
 	g, gctx := errgroup.WithContext(ctx)
 	org := c.OrganizationID
@@ -100,6 +111,50 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		return err
 	})
 	g.Go(func() (err error) {
+		s.sshKeys, err = listAll(gctx, sem, "SSH keys", func(page int32) ([]*iam.SSHKey, uint32, error) {
+			r, err := c.iam.ListSSHKeys(&iam.ListSSHKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.SSHKeys, r.TotalCount, nil
+		})
+		// SSH keys are project resources, read with project-level sets (SSHKeysReadOnly),
+		// which an IAMReadOnly key lacks: a plan that declares none goes on without them.
+		if IsPermissionDenied(err) {
+			s.sshKeysUnread, err = true, nil
+		}
+		return err
+	})
+	g.Go(func() (err error) {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		s.settings, err = c.iam.GetOrganizationSecuritySettings(&iam.GetOrganizationSecuritySettingsRequest{OrganizationID: org}, scw.WithContext(gctx))
+		switch {
+		case IsPermissionDenied(err):
+			// Unknown to this key: nothing checks against them, and a plan that declares
+			// them says it could not read them.
+			s.settings = nil
+		case err != nil:
+			return fmt.Errorf("read the organization's security settings: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		s.quota, err = listAll(gctx, sem, "quotas", func(page int32) ([]*iam.Quotum, uint32, error) {
+			r, err := c.iam.ListQuota(&iam.ListQuotaRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Quota, uint32(r.TotalCount), nil
+		})
+		if IsPermissionDenied(err) {
+			// Quotas this key may not read are unknown, and not checked: the API still
+			// enforces them.
+			s.quota, err = nil, nil
+		}
+		return err
+	})
+	g.Go(func() (err error) {
 		s.projects, err = listAll(gctx, sem, "projects", func(page int32) ([]*account.Project, uint32, error) {
 			r, err := c.projects.ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
@@ -108,7 +163,7 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			return r.Projects, uint32(r.TotalCount), nil
 		})
 		if err == nil {
-			cache.setProjects(s.projects)
+			s.cache.setProjects(s.projects)
 		}
 		return err
 	})
@@ -129,37 +184,17 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			if !opts.wantsRules(p) {
 				continue
 			}
-			if rules, ok := cache.lookup(gctx, p); ok {
-				mu.Lock()
-				s.rules[p.ID] = rules
-				mu.Unlock()
-				continue
-			}
-			g.Go(func() error {
-				readAt := cache.now()
-				rules, err := listAll(gctx, sem, "rules of policy "+p.Name, func(page int32) ([]*iam.Rule, uint32, error) {
-					r, err := c.iam.ListRules(&iam.ListRulesRequest{PolicyID: p.ID, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-					if err != nil {
-						return nil, 0, err
-					}
-					return r.Rules, r.TotalCount, nil
-				})
-				if err != nil {
-					return err
-				}
-				cache.store(p, readAt, rules)
-				mu.Lock()
-				s.rules[p.ID] = rules
-				mu.Unlock()
-				return nil
-			})
+			g.Go(func() error { return c.readRules(gctx, sem, p, s, &mu) })
 		}
 		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	cache.save(s.policies)
+	if err := c.fetchGroupRules(ctx, s, opts, sem); err != nil {
+		return nil, err
+	}
+	s.cache.save(s.policies)
 	return s, nil
 }
 

@@ -168,17 +168,22 @@ func (m *SecretManager) put(name string, c secrets.Credentials) error {
 			return err
 		}
 	}
-	data, err := json.Marshal(map[string]string{"access_key": c.AccessKey, "secret_key": c.SecretKey.Reveal()})
+	// An API key's pair, or a member's initial login; the description names it without its
+	// secret.
+	fields, desc := map[string]string{"access_key": c.AccessKey, "secret_key": c.SecretKey.Reveal()}, c.AccessKey
+	if c.AccessKey == "" && c.Email != "" {
+		fields, desc = map[string]string{"email": c.Email, "password": c.Password.Reveal()}, c.Email
+	}
+	data, err := json.Marshal(fields)
 	if err != nil {
 		return err
 	}
-	desc := c.AccessKey
 	v, err := m.api.CreateSecretVersion(&secret.CreateSecretVersionRequest{Region: m.region, SecretID: id, Data: data, Description: &desc}, scw.WithContext(ctx))
 	if err != nil {
-		werr := fmt.Errorf("store the credentials of %s in Secret Manager secret %s: %w", c.AccessKey, name, err)
+		werr := fmt.Errorf("store the credentials of %s in Secret Manager secret %s: %w", desc, name, err)
 		if IsAmbiguous(err) {
 			// The version may exist: it holds a key apply is about to delete.
-			m.deleteVersionsOf(ctx, id, c.AccessKey)
+			m.deleteVersionsOf(ctx, id, desc)
 		}
 		if created {
 			_ = m.api.DeleteSecret(&secret.DeleteSecretRequest{Region: m.region, SecretID: id}, scw.WithContext(ctx))
@@ -189,7 +194,7 @@ func (m *SecretManager) put(name string, c secrets.Credentials) error {
 		return werr
 	}
 	m.mu.Lock()
-	m.added[c.AccessKey] = smVersion{secretID: id, revision: v.Revision}
+	m.added[desc] = smVersion{secretID: id, revision: v.Revision}
 	m.mu.Unlock()
 	return nil
 }

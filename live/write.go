@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -236,6 +237,10 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		for _, k := range r.APIKeys {
 			out = append(out, model.Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
 		}
+	case model.KindUser:
+		return c.findUsers(ctx, name)
+	case model.KindSSHKey:
+		return c.findSSHKeys(ctx, name)
 	default:
 		return nil, fmt.Errorf("find: unknown kind %q", kind)
 	}
@@ -247,6 +252,20 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// IsAlreadyExists reports whether err is the API's 409 already_exists: a create whose unique
+// name (a group's, a member's email) is taken. The SDK has no type for it (BEHAVIOUR.md §6), so
+// the body is read; a 409 transient_state is something else (and is retried below the SDK).
+func IsAlreadyExists(err error) bool {
+	var re *scw.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict {
+		return false
+	}
+	var body struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(re.RawBody, &body) == nil && body.Type == "already_exists"
 }
 
 // IsNotFound reports whether err is the API's 404.

@@ -69,6 +69,14 @@ func DependenciesOf(desired *Org) *Dependencies {
 	for r := range desired.Resources() {
 		d.keys[r.Key()] = true
 	}
+	for _, u := range desired.Users {
+		d.users[strings.ToLower(u.Email)] = true
+	}
+	for _, k := range desired.SSHKeys {
+		if k.Project != "" {
+			ref(Ref{Kind: RefProject, From: k.Key(), Pos: k.Pos, What: "project", Name: k.Project})
+		}
+	}
 	for _, g := range desired.Groups {
 		for _, a := range g.Members.Applications {
 			ref(Ref{Kind: RefResource, From: g.Key(), Pos: g.Pos, What: "members", To: Key{Kind: KindApplication, Name: a}})
@@ -115,6 +123,14 @@ func DependenciesOf(desired *Org) *Dependencies {
 // a key with a declared resource or one referred to by name, or it is referred to by ID.
 func (d *Dependencies) Wants(r Resource) bool {
 	m := r.Metadata()
+	if u, ok := r.(*User); ok && d.users[strings.ToLower(u.Email)] {
+		// Declared or referred to, by an email in any case.
+		return true
+	}
+	if r.Key().Kind == KindSecuritySettings {
+		// They bound every key's expiry, declared or not.
+		return true
+	}
 	return d.wants(r.Key(), m.ID, m.Owner)
 }
 
@@ -124,6 +140,14 @@ func (d *Dependencies) WantsRules(name, owner string) bool {
 	return d.wants(Key{Kind: KindPolicy, Name: name}, "", owner)
 }
 
+// WantsGroupRules reports whether the rules of the live policies attached to the group named
+// name, owned by owner, matter to a plan: the group is declared or the stack's, so the plan may
+// change its members, who then gain or lose what those policies grant (the access review).
+// They do not change what the plan does, so they are no part of Wants.
+func (d *Dependencies) WantsGroupRules(name, owner string) bool {
+	return d.wants(Key{Kind: KindGroup, Name: name}, "", owner)
+}
+
 func (d *Dependencies) wants(k Key, id, owner string) bool {
 	return (owner != "" && owner == d.Stack) || d.keys[k] || (id != "" && d.ids[id])
 }
@@ -131,8 +155,3 @@ func (d *Dependencies) wants(k Key, id, owner string) bool {
 // WantsProject reports whether the manifests refer to p, by name or by ID. A new project
 // taking a referred name matters too: it makes the name ambiguous.
 func (d *Dependencies) WantsProject(p *Project) bool { return d.projects[p.ID] || d.projects[p.Name] }
-
-// WantsUser reports whether the manifests refer to u, by email (in any case) or by ID.
-func (d *Dependencies) WantsUser(u *User) bool {
-	return d.ids[u.ID] || d.users[strings.ToLower(u.Email)]
-}

@@ -18,14 +18,19 @@ type Kind string
 
 // The kinds, in dependency order: a resource may only refer to kinds listed before it.
 const (
-	KindApplication Kind = "application"
-	KindGroup       Kind = "group"
-	KindAPIKey      Kind = "api_key"
-	KindPolicy      Kind = "policy"
+	// KindSecuritySettings is the organization's security settings: one per organization,
+	// first, since they bound the expiry of the API keys created after them.
+	KindSecuritySettings Kind = "security_settings"
+	KindApplication      Kind = "application"
+	KindUser             Kind = "user"
+	KindGroup            Kind = "group"
+	KindSSHKey           Kind = "ssh_key"
+	KindAPIKey           Kind = "api_key"
+	KindPolicy           Kind = "policy"
 )
 
 // Kinds lists every kind in dependency order (creations run in this order, deletions in reverse).
-var Kinds = []Kind{KindApplication, KindGroup, KindAPIKey, KindPolicy}
+var Kinds = []Kind{KindSecuritySettings, KindApplication, KindUser, KindGroup, KindSSHKey, KindAPIKey, KindPolicy}
 
 // Rank is the position of k in Kinds, used to order actions.
 func (k Kind) Rank() int {
@@ -120,9 +125,25 @@ type Org struct {
 	Groups       []*Group       `json:"groups"`
 	Policies     []*Policy      `json:"policies"`
 	APIKeys      []*APIKey      `json:"api_keys"`
-	// Projects and Users are lookups, filled on live values only: manifests name them, never create them.
+	// Users are organization members. On live values every user is listed (the owner too:
+	// groups and policies name users by email whoever manages them); on desired values, the
+	// members the manifests declare (users:).
+	Users   []*User   `json:"users,omitempty"`
+	SSHKeys []*SSHKey `json:"ssh_keys,omitempty"`
+	// SSHKeysUnread is set on a live value when the credentials may not list SSH keys (they
+	// need project-level rights, SSHKeysReadOnly): SSHKeys then says nothing.
+	SSHKeysUnread bool `json:"ssh_keys_unread,omitempty"`
+	// SecuritySettings are the organization's security settings: on live values as read, on
+	// desired values only when the manifests declare them (security_settings:).
+	SecuritySettings *SecuritySettings `json:"security_settings,omitempty"`
+	// Projects are a lookup, filled on live values only: manifests name them, never create them.
 	Projects []*Project `json:"projects,omitempty"`
-	Users    []*User    `json:"users,omitempty"`
+	// RunningAsUser is the ID of the user whose personal API key iamsync runs with, when it does
+	// (live only): the plan never deletes or locks that user.
+	RunningAsUser string `json:"running_as_user,omitempty"`
+	// Quotas are the organization's IAM quotas by the kind they count (live only); a kind
+	// missing here is unlimited, or its quota unknown.
+	Quotas map[Kind]Quota `json:"quotas,omitempty"`
 }
 
 // Application is an IAM application (a non-human principal that holds API keys).
@@ -257,9 +278,84 @@ type Project struct {
 }
 
 // User is an organization member (lookup only: users are invited, never created by iamsync).
+//
+// A user is identified by email, compared without regard to case (resolveDesired spells a
+// declared user as the organization does). Ownership is the ownership tag, as for
+// applications; the organization's owner is read-only (Managed).
 type User struct {
-	ID    string `json:"id"`
+	Meta
 	Email string `json:"email"`
+	// Username, FirstName and LastName are compared only when the manifest gives them: a member
+	// may edit their own profile, and a manifest that says nothing leaves it alone.
+	Username  string   `json:"username,omitempty"`
+	FirstName string   `json:"first_name,omitempty"`
+	LastName  string   `json:"last_name,omitempty"`
+	Tags      []string `json:"tags"`
+	// Locked members cannot log in or use their API keys (offboarding without deletion).
+	Locked bool `json:"locked,omitempty"`
+	// SendWelcomeEmail (desired, at creation only) has Scaleway email the member; without it
+	// iamsync generates an initial password and writes it to the secrets file under Secret.
+	SendWelcomeEmail bool   `json:"send_welcome_email,omitempty"`
+	Secret           string `json:"secret,omitempty"`
+	// Type (owner or member), MFA, CreatedAt and LastLoginAt are set on live values.
+	Type        string     `json:"type,omitempty"`
+	MFA         bool       `json:"mfa,omitempty"`
+	CreatedAt   time.Time  `json:"created_at,omitzero"`
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+}
+
+// Key addresses u.
+func (u *User) Key() Key { return Key{Kind: KindUser, Name: u.Email} }
+
+// SSHKey is an SSH public key of the organization, attributed to a project. SSH keys have no
+// tags and no description: ownership is a marker at the end of the name (ownership.go), and
+// Name is the name without it.
+type SSHKey struct {
+	Meta
+	Name string `json:"name"`
+	// PublicKey is "TYPE BASE64" (the comment and surrounding white space dropped, as the API
+	// answers it).
+	PublicKey string `json:"public_key"`
+	// Project is a project name or ID on desired values ("" = the organization's default
+	// project), an ID on live values.
+	Project  string `json:"project,omitempty"`
+	Disabled bool   `json:"disabled,omitempty"`
+	// Fingerprint and CreatedAt are set on live values.
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+}
+
+// Key addresses k.
+func (k *SSHKey) Key() Key { return Key{Kind: KindSSHKey, Name: k.Name} }
+
+// SecuritySettings are the organization's security settings. A nil field is one the
+// manifests leave as it is (desired); live values have every field.
+type SecuritySettings struct {
+	Meta
+	EnforcePasswordRenewal    *bool          `json:"enforce_password_renewal,omitempty"`
+	GracePeriod               *time.Duration `json:"grace_period,omitempty"`
+	LoginAttemptsBeforeLocked *uint32        `json:"login_attempts_before_locked,omitempty"`
+	MaxLoginSession           *time.Duration `json:"max_login_session,omitempty"`
+	// MaxAPIKeyExpiration bounds the expiry of new API keys; 0 is no bound (and keys may
+	// never expire).
+	MaxAPIKeyExpiration *time.Duration `json:"max_api_key_expiration,omitempty"`
+}
+
+// SecuritySettingsName is the name in the key of the one security settings resource.
+const SecuritySettingsName = "organization"
+
+// Key addresses s: there is one per organization.
+func (s *SecuritySettings) Key() Key {
+	return Key{Kind: KindSecuritySettings, Name: SecuritySettingsName}
+}
+
+// Quota is one of the organization's quotas: at most Limit resources, of which Current exist
+// (every resource of the kind in the organization, whoever owns it: API keys count users'
+// personal keys too).
+type Quota struct {
+	Name    string `json:"name"`
+	Limit   uint64 `json:"limit"`
+	Current int    `json:"current"`
 }
 
 // Found is a live resource looked up by name (for API keys: by application) after a create

@@ -23,12 +23,19 @@ func (o *Org) Normalize() {
 		p.Tags = SortedSet(p.Tags)
 		p.Rules = NormalizeRules(p.Rules)
 	}
+	for _, u := range o.Users {
+		u.Tags = SortedSet(u.Tags)
+	}
+	for _, k := range o.SSHKeys {
+		k.PublicKey = CanonicalPublicKey(k.PublicKey)
+	}
 	sort.SliceStable(o.Applications, func(i, j int) bool { return o.Applications[i].Key().Less(o.Applications[j].Key()) })
 	sort.SliceStable(o.Groups, func(i, j int) bool { return o.Groups[i].Key().Less(o.Groups[j].Key()) })
 	sort.SliceStable(o.Policies, func(i, j int) bool { return o.Policies[i].Key().Less(o.Policies[j].Key()) })
 	sort.SliceStable(o.APIKeys, func(i, j int) bool { return o.APIKeys[i].Key().Less(o.APIKeys[j].Key()) })
 	sort.SliceStable(o.Projects, func(i, j int) bool { return o.Projects[i].Name < o.Projects[j].Name })
 	sort.SliceStable(o.Users, func(i, j int) bool { return o.Users[i].Email < o.Users[j].Email })
+	sort.SliceStable(o.SSHKeys, func(i, j int) bool { return o.SSHKeys[i].Key().Less(o.SSHKeys[j].Key()) })
 	if o.Applications == nil {
 		o.Applications = []*Application{}
 	}

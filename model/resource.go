@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"iter"
+	"regexp"
+	"strings"
 )
 
 // Resource is one managed resource of any kind: what the differ matches, apply acts on and a
@@ -30,6 +32,9 @@ func (g *Group) TagList() []string { return g.Tags }
 // TagList returns p's tags.
 func (p *Policy) TagList() []string { return p.Tags }
 
+// TagList returns u's tags.
+func (u *User) TagList() []string { return u.Tags }
+
 // kindSpec is what the model knows of one kind: how to make an empty value (to decode a plan)
 // and where an Org keeps its values. It is the one table a new kind is added to here.
 type kindSpec struct {
@@ -49,6 +54,23 @@ func eachOf[T Resource](s []T, yield func(Resource) bool) bool {
 }
 
 var kindSpecs = map[Kind]kindSpec{
+	KindSecuritySettings: {
+		new: func() Resource { return new(SecuritySettings) },
+		each: func(o *Org, y func(Resource) bool) bool {
+			return o.SecuritySettings == nil || y(o.SecuritySettings)
+		},
+		add: func(o *Org, r Resource) { o.SecuritySettings = r.(*SecuritySettings) },
+	},
+	KindUser: {
+		new:  func() Resource { return new(User) },
+		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Users, y) },
+		add:  func(o *Org, r Resource) { o.Users = append(o.Users, r.(*User)) },
+	},
+	KindSSHKey: {
+		new:  func() Resource { return new(SSHKey) },
+		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.SSHKeys, y) },
+		add:  func(o *Org, r Resource) { o.SSHKeys = append(o.SSHKeys, r.(*SSHKey)) },
+	},
 	KindApplication: {
 		new:  func() Resource { return new(Application) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Applications, y) },
@@ -124,3 +146,18 @@ func (m Members) List() []Member {
 	}
 	return out
 }
+
+// UserSecretName is the secrets-file entry a member's generated initial password goes to: the
+// manifest's secret, or one derived from the email (alice@example.com: ALICE_EXAMPLE_COM, written
+// as ALICE_EXAMPLE_COM_EMAIL and ALICE_EXAMPLE_COM_PASSWORD in a dotenv file).
+func UserSecretName(u *User) string {
+	if u.Secret != "" {
+		return u.Secret
+	}
+	return EnvName(u.Email)
+}
+
+var nonEnv = regexp.MustCompile(`[^A-Z0-9_]+`)
+
+// EnvName makes s an environment-variable-style name: upper case, runs of anything else "_".
+func EnvName(s string) string { return nonEnv.ReplaceAllString(strings.ToUpper(s), "_") }

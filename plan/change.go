@@ -27,12 +27,32 @@ const (
 	FieldRules                           // policies: a set (Rule, projects by ID); one set-rules call
 	FieldDefaultProject                  // API keys (Project)
 	FieldExpiry                          // API keys (Expiry); changing it means Replace
+
+	FieldUsername        // users (Text)
+	FieldFirstName       // users (Text)
+	FieldLastName        // users (Text)
+	FieldLocked          // users (Bool): lock or unlock
+	FieldWelcomeEmail    // users, creation only (Bool)
+	FieldPassword        // users, creation only (Text: the secrets-file entry of the generated password)
+	FieldPublicKey       // SSH keys (Text); changing it means Replace
+	FieldProject         // SSH keys (Project); changing it means Replace
+	FieldDisabled        // SSH keys (Bool)
+	FieldPasswordRenewal // security settings (Bool): enforce_password_renewal
+	FieldGracePeriod     // security settings (Duration)
+	FieldLoginAttempts   // security settings (Number): login_attempts_before_locked
+	FieldMaxLoginSession // security settings (Duration)
+	FieldMaxKeyLifetime  // security settings (Duration): max_api_key_expiration_duration
 )
 
 var fieldNames = map[Field]string{
 	FieldOwner: "owner", FieldApplication: "application", FieldName: "name", FieldDescription: "description",
 	FieldTags: "tags", FieldMembers: "members", FieldPrincipal: "principal", FieldRules: "rules",
 	FieldDefaultProject: "default_project", FieldExpiry: "expiry",
+	FieldUsername: "username", FieldFirstName: "first_name", FieldLastName: "last_name", FieldLocked: "locked",
+	FieldWelcomeEmail: "send_welcome_email", FieldPassword: "password", FieldPublicKey: "public_key",
+	FieldProject: "project", FieldDisabled: "disabled", FieldPasswordRenewal: "enforce_password_renewal",
+	FieldGracePeriod: "grace_period", FieldLoginAttempts: "login_attempts_before_locked",
+	FieldMaxLoginSession: "max_login_session", FieldMaxKeyLifetime: "max_api_key_expiration",
 }
 
 func (f Field) String() string {
@@ -76,7 +96,13 @@ type Value struct {
 	// Project is a project ID (Plan.ProjectNames names it).
 	Project string  `json:"project,omitempty"`
 	Expiry  *Expiry `json:"expiry,omitempty"`
+	Bool    *bool   `json:"bool,omitempty"`
+	// Duration is in nanoseconds; Number a count.
+	Duration *time.Duration `json:"duration,omitempty"`
+	Number   *uint64        `json:"number,omitempty"`
 }
+
+func boolValue(b bool) *Value { return &Value{Bool: &b} }
 
 // Expiry is when an API key expires: at an instant, a duration after its creation, or (both
 // zero) never.

@@ -45,7 +45,7 @@ func TestSavedPlanDependencies(t *testing.T) {
 			},
 			Policies: []*model.Policy{{Meta: model.Meta{ID: "pol-other"}, Name: "unrelated-policy"}},
 			Projects: []*model.Project{{ID: "prj-web", Name: "web"}, {ID: "prj-other", Name: "other"}},
-			Users:    []*model.User{{ID: "u-alice", Email: "alice@example.com"}, {ID: "u-bob", Email: "bob@example.com"}},
+			Users:    []*model.User{{Meta: model.Meta{ID: "u-alice"}, Email: "alice@example.com"}, {Meta: model.Meta{ID: "u-bob"}, Email: "bob@example.com"}},
 		}
 	}
 	fingerprint := func(t *testing.T, l *model.Org) string {

@@ -61,6 +61,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	deps := model.DependenciesOf(d)
+	expired := dropExpiredRules(d, opts.Now)
 
 	var errs errList
 	checkDesired(d, &errs)
@@ -75,7 +76,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		stack: d.Stack, opts: opts, d: d, l: l, deps: deps,
 		plan: &Plan{
 			FormatVersion: FormatVersion, Stack: d.Stack, OrganizationID: l.OrganizationID,
-			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: []Warning{},
+			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append([]Warning{}, expired...),
 		},
 		claimed: map[*model.Meta]bool{},
 		deleted: map[model.Key]bool{},
@@ -84,12 +85,18 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	if df.plan.OrganizationID == "" {
 		df.plan.OrganizationID = d.OrganizationID
 	}
+	if l.SSHKeysUnread && len(d.SSHKeys) > 0 {
+		errs.add(d.SSHKeys[0].Pos, d.SSHKeys[0].Key(), "the credentials may not list SSH keys: SSH keys need SSHKeysReadOnly (plan) or SSHKeysFullAccess (apply) on their projects, which IAM permission sets do not give")
+	}
 	for r := range d.Resources() {
 		df.resource(r, &errs)
 	}
 	df.deletions()
 	df.protectSelf()
+	df.protectSelfUser()
 	df.checkReferences(&errs)
+	df.checkKeyLifetimes(&errs)
+	df.checkQuotas()
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -97,6 +104,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	sortConflicts(df.plan.Conflicts)
 	sortWarnings(df.plan.Warnings)
 	df.nameProjects()
+	df.plan.Access = df.accessReport()
 	live2, err := liveFingerprint(l, deps)
 	if err != nil {
 		return nil, err
@@ -153,11 +161,26 @@ func (df *differ) resource(d model.Resource, errs *errList) {
 	} else {
 		cands = df.byKey[d.Key()]
 	}
+	if kd.singleton {
+		// One per organization, never created nor deleted: the declaring stack's to update.
+		if len(cands) != 1 {
+			errs.add(d.Metadata().Pos, d.Key(), "the organization's %s were not read: check the credentials' rights (IAMReadOnly at least)", d.Key().Kind)
+			return
+		}
+		df.act(vUpdate, d, cands[0], nil, kd.fields(df, d, cands[0]))
+		return
+	}
 	metas := make([]*model.Meta, len(cands))
 	for i, c := range cands {
 		metas[i] = c.Metadata()
 	}
-	v, i := df.decide(d.Key(), d.Metadata(), metas, explicit)
+	dm := d.Metadata()
+	if kd.adoptUnowned && len(cands) > 0 {
+		m := *dm
+		m.Adopt = true
+		dm = &m
+	}
+	v, i := df.decide(d.Key(), dm, metas, explicit)
 	var l model.Resource
 	if i >= 0 {
 		l = cands[i]
@@ -369,9 +392,17 @@ func (df *differ) checkReferences(errs *errList) {
 	for _, u := range df.l.Users {
 		liveIDs[u.ID] = model.Kind(model.PrincipalUser)
 	}
+	deletedUsers := map[string]bool{}
+	for k := range df.deleted {
+		if k.Kind == model.KindUser {
+			deletedUsers[strings.ToLower(k.Name)] = true
+		}
+	}
 	for _, ref := range df.deps.Refs {
 		to := ref.To
 		switch {
+		case ref.Kind == model.RefUser && deletedUsers[strings.ToLower(ref.Name)]:
+			errs.add(ref.Pos, ref.From, "%s: user %s is owned by this stack but no longer declared, so this plan deletes them: declare them under users:, or stop referring to them", ref.What, ref.Name)
 		case ref.Kind == model.RefID:
 			if liveIDs[ref.ID] != to.Kind {
 				errs.add(ref.Pos, ref.From, "%s: no %s with ID %s in the organization: check the ID, or create it first", ref.What, to.Kind, ref.ID)

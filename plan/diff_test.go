@@ -57,7 +57,7 @@ func TestDiffNoChanges(t *testing.T) {
 		{"sample", sample},
 		{"empty", func() *model.Org { return &model.Org{Stack: "prod"} }},
 		{"only lookups", func() *model.Org {
-			return &model.Org{Stack: "prod", Projects: testProjects, Users: testUsers}
+			return &model.Org{Stack: "prod", Projects: testProjects}
 		}},
 	}
 	for _, tt := range tests {
@@ -456,18 +456,18 @@ func TestRead(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"other version", `{"format_version": 1, "actions": []}`, "format version 1 is not supported"},
+		{"other version", `{"format_version": 2, "actions": []}`, "format version 2 is not supported"},
 		{"no version", `{"actions": []}`, "no format_version"},
 		{"not JSON", `plan`, "not a JSON plan"},
-		{"unknown field", `{"format_version": 2, "surprise": true}`, `unknown field "surprise"`},
-		{"unknown op", `{"format_version": 2, "actions": [{"op": "explode", "key": {"kind": "group", "name": "g"}}]}`, `unknown op "explode"`},
-		{"unknown field in an action", `{"format_version": 2, "actions": [{"op": "delete", "id": "x", "key": {"kind": "group", "name": "g"}, "group": {}}]}`, `unknown field "group"`},
-		{"unknown field in a resource", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "g", "owner_id": "x"}}]}`, `unknown field "owner_id"`},
-		{"unknown kind", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "robot", "name": "g"}, "resource": {"name": "g"}}]}`, `unknown resource kind "robot"`},
-		{"unknown field name", `{"format_version": 2, "actions": [{"op": "update", "id": "x", "key": {"kind": "group", "name": "g"}, "changes": [{"field": "colour"}], "resource": {"name": "g"}}]}`, `unknown field "colour"`},
-		{"resource of another key", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "h"}}]}`, "the resource is group/h, not group/g"},
-		{"delete without ID", `{"format_version": 2, "actions": [{"op": "delete", "key": {"kind": "group", "name": "g"}}]}`, "needs the live ID"},
-		{"create without resource", `{"format_version": 2, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}}]}`, "carries the resource"},
+		{"unknown field", `{"format_version": 3, "surprise": true}`, `unknown field "surprise"`},
+		{"unknown op", `{"format_version": 3, "actions": [{"op": "explode", "key": {"kind": "group", "name": "g"}}]}`, `unknown op "explode"`},
+		{"unknown field in an action", `{"format_version": 3, "actions": [{"op": "delete", "id": "x", "key": {"kind": "group", "name": "g"}, "group": {}}]}`, `unknown field "group"`},
+		{"unknown field in a resource", `{"format_version": 3, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "g", "owner_id": "x"}}]}`, `unknown field "owner_id"`},
+		{"unknown kind", `{"format_version": 3, "actions": [{"op": "create", "key": {"kind": "robot", "name": "g"}, "resource": {"name": "g"}}]}`, `unknown resource kind "robot"`},
+		{"unknown field name", `{"format_version": 3, "actions": [{"op": "update", "id": "x", "key": {"kind": "group", "name": "g"}, "changes": [{"field": "colour"}], "resource": {"name": "g"}}]}`, `unknown field "colour"`},
+		{"resource of another key", `{"format_version": 3, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "h"}}]}`, "the resource is group/h, not group/g"},
+		{"delete without ID", `{"format_version": 3, "actions": [{"op": "delete", "key": {"kind": "group", "name": "g"}}]}`, "needs the live ID"},
+		{"create without resource", `{"format_version": 3, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}}]}`, "carries the resource"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -477,7 +477,7 @@ func TestRead(t *testing.T) {
 			}
 		})
 	}
-	p, err := Read(strings.NewReader(`{"format_version": 2, "stack": "s"}`))
+	p, err := Read(strings.NewReader(`{"format_version": 3, "stack": "s"}`))
 	if err != nil || !p.Empty() || p.Actions == nil {
 		t.Errorf("minimal plan: %+v, %v", p, err)
 	}
@@ -500,8 +500,9 @@ func TestRenderColor(t *testing.T) {
 	if stripped != plain.String() {
 		t.Errorf("colour changes more than colour:\n%s", cmp.Diff(plain.String(), stripped))
 	}
-	if !strings.HasSuffix(plain.String(), "Plan: 9 to add, 0 to change, 0 to destroy.\n") {
-		t.Errorf("last line: %q", plain.String()[strings.LastIndex(strings.TrimSuffix(plain.String(), "\n"), "\n")+1:])
+	// The plan's summary line ends the plan proper; the access review follows it.
+	if !strings.Contains(plain.String(), "\nPlan: 9 to add, 0 to change, 0 to destroy.\n\nAccess changes: ") {
+		t.Errorf("no summary line followed by the access review:\n%s", plain.String())
 	}
 }
 
@@ -567,10 +568,16 @@ func TestRenderTextDiff(t *testing.T) {
 	}
 }
 
+// TestRenderMarkdownBounded: a 2,000-resource change, every application gaining grants, still
+// fits in one GitHub comment, with the plan's summary, its truncation note and the access
+// review (summarised, never cut mid-table) all in it.
 func TestRenderMarkdownBounded(t *testing.T) {
 	d := &model.Org{Stack: "prod"}
-	for i := range 2000 {
-		d.Applications = append(d.Applications, &model.Application{Name: fmt.Sprintf("app-%04d", i), Description: strings.Repeat("x", 40)})
+	for i := range 1000 {
+		name := fmt.Sprintf("app-%04d", i)
+		d.Applications = append(d.Applications, &model.Application{Name: name, Description: strings.Repeat("x", 40)})
+		d.Policies = append(d.Policies, &model.Policy{Name: name, Principal: model.Principal{Kind: model.PrincipalApplication, Name: name},
+			Rules: []model.Rule{{PermissionSets: []string{"IAMManager", "InstancesFullAccess", "IAMReadOnly"}, Organization: true}}})
 	}
 	p := mustDiff(t, d, &model.Org{}, Options{})
 	var b bytes.Buffer
@@ -582,5 +589,15 @@ func TestRenderMarkdownBounded(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "more, left out") || !strings.HasPrefix(b.String(), "**iamsync plan** for stack `prod`: 2000 to add") {
 		t.Errorf("truncated comment lacks its summary or its note:\n%s…", b.String()[:300])
+	}
+	md := b.String()
+	review := md[strings.Index(md, "### Access review"):]
+	for _, want := range []string{"1000 principals gain 3000 grants (**2000 high**", "> [!CAUTION]", "more principals not shown above", "see the text or JSON plan"} {
+		if !strings.Contains(review, want) {
+			t.Errorf("access review lacks %q:\n%s", want, review)
+		}
+	}
+	if strings.Count(review, "<details>") != strings.Count(review, "</details>") {
+		t.Error("the access review cuts a table")
 	}
 }

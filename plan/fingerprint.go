@@ -38,18 +38,21 @@ func manifestsFingerprint(d *model.Org) (string, error) {
 func liveFingerprint(l *model.Org, deps *model.Dependencies) (string, error) {
 	wanted := model.Org{OrganizationID: l.OrganizationID}
 	for r := range l.Resources() {
-		if deps.Wants(r) {
-			wanted.Add(r)
+		if !deps.Wants(r) {
+			continue
 		}
+		if u, ok := r.(*model.User); ok {
+			// A login, or MFA turned on, changes nothing a plan does: a saved plan naming a
+			// user must not go stale each time they sign in.
+			c := *u
+			c.LastLoginAt, c.MFA = nil, false
+			r = &c
+		}
+		wanted.Add(r)
 	}
 	for _, p := range l.Projects {
 		if deps.WantsProject(p) {
 			wanted.Projects = append(wanted.Projects, p)
-		}
-	}
-	for _, u := range l.Users {
-		if deps.WantsUser(u) {
-			wanted.Users = append(wanted.Users, u)
 		}
 	}
 	return hashJSON(wanted)

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -19,8 +20,8 @@ var (
 		{ID: "5e1b2c3d-0000-4000-8000-00000000a000", Name: "default"},
 	}
 	testUsers = []*model.User{
-		{ID: "7a000000-0000-4000-8000-0000000000a1", Email: "alice@example.com"},
-		{ID: "7a000000-0000-4000-8000-0000000000b2", Email: "bob@example.com"},
+		{Meta: model.Meta{ID: "7a000000-0000-4000-8000-0000000000a1"}, Email: "alice@example.com"},
+		{Meta: model.Meta{ID: "7a000000-0000-4000-8000-0000000000b2"}, Email: "bob@example.com"},
 	}
 	testCreated = time.Date(2026, 11, 1, 10, 0, 0, 123456000, time.UTC)
 )
@@ -53,7 +54,21 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 	l.Stack = ""
 	l.OrganizationID = "0a000000-0000-4000-8000-000000000000"
 	l.Projects = append([]*model.Project{}, testProjects...)
+	// Members the manifests declare exist, owned by the stack; the test users are the
+	// organization's other members, owned by nobody.
+	declaredUsers := l.Users
 	l.Users = append([]*model.User{}, testUsers...)
+	for i, u := range declaredUsers {
+		if slices.ContainsFunc(testUsers, func(t *model.User) bool { return strings.EqualFold(t.Email, u.Email) }) {
+			continue
+		}
+		u.Meta = model.Meta{ID: fmt.Sprintf("7b000000-0000-4000-8000-%012d", i), Owner: desired.Stack}
+		u.SendWelcomeEmail, u.Secret = false, ""
+		if u.Username == "" {
+			u.Username = u.Email
+		}
+		l.Users = append(l.Users, u)
+	}
 	projectID := func(ref string) string {
 		for _, p := range testProjects {
 			if p.ID == ref || p.Name == ref {
@@ -100,7 +115,7 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 		case model.PrincipalGroup:
 			l.Groups = append(l.Groups, &model.Group{Meta: model.Meta{ID: pr.ID}, Name: "external-" + pr.ID, Tags: []string{}})
 		case model.PrincipalUser:
-			l.Users = append(l.Users, &model.User{ID: pr.ID, Email: pr.ID + "@external.example.com"})
+			l.Users = append(l.Users, &model.User{Meta: model.Meta{ID: pr.ID}, Email: pr.ID + "@external.example.com"})
 		}
 		ids[model.Key{Kind: model.Kind(pr.Kind), Name: "external-" + pr.ID}] = pr.ID
 	}
@@ -162,6 +177,8 @@ func declaredOnly(t testing.TB, o *model.Org) *model.Org {
 	c := mustClone(t, o)
 	c.Applications = slices.DeleteFunc(c.Applications, func(a *model.Application) bool { return strings.HasPrefix(a.Name, "external-") })
 	c.Groups = slices.DeleteFunc(c.Groups, func(g *model.Group) bool { return strings.HasPrefix(g.Name, "external-") })
+	// Users nobody owns are the organization's other members, not declared ones.
+	c.Users = slices.DeleteFunc(c.Users, func(u *model.User) bool { return u.Owner == "" })
 	return c
 }
 

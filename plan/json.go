@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/iamsync/iamsync/model"
 )
@@ -67,21 +66,18 @@ func Read(r io.Reader) (*Plan, error) {
 	return &p, nil
 }
 
-// actionJSON is Action's wire form: the resource as a plain object, decoded by kind.
+// actionJSON is Action's wire form: Action's own fields (actionFields has no methods, so this
+// does not recurse), then the resource as a plain object, decoded by kind.
+type actionFields Action
+
 type actionJSON struct {
-	Op          Op              `json:"op"`
-	Key         model.Key       `json:"key"`
-	ID          string          `json:"id,omitempty"`
-	Changes     []Change        `json:"changes,omitempty"`
-	Reason      string          `json:"reason,omitempty"`
-	Pos         model.Pos       `json:"pos,omitzero"`
-	RetireUntil *time.Time      `json:"retire_until,omitempty"`
-	Resource    json.RawMessage `json:"resource,omitempty"`
+	actionFields
+	Resource json.RawMessage `json:"resource,omitempty"`
 }
 
 // MarshalJSON writes a with its resource under "resource".
 func (a Action) MarshalJSON() ([]byte, error) {
-	w := actionJSON{Op: a.Op, Key: a.Key, ID: a.ID, Changes: a.Changes, Reason: a.Reason, Pos: a.Pos, RetireUntil: a.RetireUntil}
+	w := actionJSON{actionFields: actionFields(a)}
 	if a.Resource != nil {
 		b, err := json.Marshal(a.Resource)
 		if err != nil {
@@ -99,7 +95,7 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	if err := strictDecode(b, &w); err != nil {
 		return err
 	}
-	*a = Action{Op: w.Op, Key: w.Key, ID: w.ID, Changes: w.Changes, Reason: w.Reason, Pos: w.Pos, RetireUntil: w.RetireUntil}
+	*a = Action(w.actionFields)
 	if len(w.Resource) == 0 || string(w.Resource) == "null" {
 		return nil
 	}

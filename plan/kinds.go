@@ -19,13 +19,22 @@ type kindDiff struct {
 	// plan, when set, replaces the generic action-making once the verdict is known (API keys:
 	// replacements and rotations); l is the chosen candidate or nil.
 	plan func(df *differ, v verdict, d, l model.Resource)
+	// adoptUnowned takes over a live resource of the name that nobody owns without adopt:
+	// true (members: a person's account is never recreated, so adopting is the only way).
+	adoptUnowned bool
+	// singleton kinds exist once per organization, are never created or deleted, and are
+	// the declaring stack's (security settings).
+	singleton bool
 }
 
 var kindDiffs = map[model.Kind]kindDiff{
-	model.KindApplication: {fields: applicationFields},
-	model.KindGroup:       {fields: groupFields},
-	model.KindPolicy:      {fields: policyFields},
-	model.KindAPIKey:      {fields: apiKeyFields, candidates: apiKeyCandidates, plan: planAPIKey},
+	model.KindSecuritySettings: {fields: securitySettingsFields, singleton: true},
+	model.KindApplication:      {fields: applicationFields},
+	model.KindUser:             {fields: userFields, adoptUnowned: true},
+	model.KindGroup:            {fields: groupFields},
+	model.KindSSHKey:           {fields: sshKeyFields, plan: planSSHKey},
+	model.KindAPIKey:           {fields: apiKeyFields, candidates: apiKeyCandidates, plan: planAPIKey},
+	model.KindPolicy:           {fields: policyFields},
 }
 
 // description and tags are compared the same way on every kind that has them.
@@ -199,4 +208,146 @@ func planAPIKey(df *differ, v verdict, d, l model.Resource) {
 		a.Reason += fmt.Sprintf("; the old key is kept until %s", until.Format(time.RFC3339))
 	}
 	df.add(a)
+}
+
+// userFields compares members. Username and names are compared only when the manifest gives
+// them (a member may edit their own profile); tags and locked always.
+func userFields(_ *differ, d, l model.Resource) []Change {
+	u := d.(*model.User)
+	if l == nil {
+		cs := textChange(nil, FieldUsername, nil, u.Username)
+		cs = textChange(cs, FieldFirstName, nil, u.FirstName)
+		cs = textChange(cs, FieldLastName, nil, u.LastName)
+		cs = set(cs, FieldTags, nil, tagValues(u.Tags))
+		if u.Locked {
+			cs = append(cs, Change{Field: FieldLocked, New: boolValue(true)})
+		}
+		if u.SendWelcomeEmail {
+			return append(cs, Change{Field: FieldWelcomeEmail, New: boolValue(true)})
+		}
+		return append(cs, Change{Field: FieldPassword, New: text(model.UserSecretName(u))})
+	}
+	lu := l.(*model.User)
+	var cs []Change
+	for _, f := range []struct {
+		field    Field
+		old, new string
+	}{{FieldUsername, lu.Username, u.Username}, {FieldFirstName, lu.FirstName, u.FirstName}, {FieldLastName, lu.LastName, u.LastName}} {
+		if f.new != "" {
+			cs = textChange(cs, f.field, &f.old, f.new)
+		}
+	}
+	cs = set(cs, FieldTags, tagValues(lu.Tags), tagValues(u.Tags))
+	if lu.Locked != u.Locked {
+		cs = append(cs, Change{Field: FieldLocked, Old: boolValue(lu.Locked), New: boolValue(u.Locked)})
+	}
+	return cs
+}
+
+// sshKeyFields compares SSH keys: the name and disabled change in place; the public key and
+// the project cannot (the API has no field for them in an update), so planSSHKey replaces.
+func sshKeyFields(_ *differ, d, l model.Resource) []Change {
+	k := d.(*model.SSHKey)
+	if l == nil {
+		cs := []Change{{Field: FieldPublicKey, New: text(k.PublicKey)}}
+		if k.Project != "" {
+			cs = append(cs, Change{Field: FieldProject, New: &Value{Project: k.Project}})
+		}
+		if k.Disabled {
+			cs = append(cs, Change{Field: FieldDisabled, New: boolValue(true)})
+		}
+		return cs
+	}
+	lk := l.(*model.SSHKey)
+	var cs []Change
+	if lk.Disabled != k.Disabled {
+		cs = append(cs, Change{Field: FieldDisabled, Old: boolValue(lk.Disabled), New: boolValue(k.Disabled)})
+	}
+	return cs
+}
+
+func planSSHKey(df *differ, v verdict, d, l model.Resource) {
+	k := d.(*model.SSHKey)
+	create := sshKeyFields(df, d, nil)
+	if l == nil {
+		df.act(v, d, nil, create, nil)
+		return
+	}
+	lk := l.(*model.SSHKey)
+	var fixed []Change
+	if lk.PublicKey != k.PublicKey {
+		fixed = append(fixed, Change{Field: FieldPublicKey, Old: text(lk.PublicKey), New: text(k.PublicKey)})
+	}
+	// No project in the manifest is the default project, whose ID is the organization's
+	// (BEHAVIOUR.md §4).
+	project := k.Project
+	if project == "" {
+		project = df.l.OrganizationID
+	}
+	if project != "" && lk.Project != project {
+		fixed = append(fixed, Change{Field: FieldProject, Old: &Value{Project: lk.Project}, New: &Value{Project: project}})
+	}
+	changes := sshKeyFields(df, d, l)
+	if len(fixed) == 0 {
+		df.act(v, d, l, create, changes)
+		return
+	}
+	if v == vAdopt {
+		df.conflict(k.Key(), k.Pos, lk.ID, "cannot adopt the SSH key in place: its public key or project differs from the manifest's",
+			"make the manifest match the live key, or remove adopt to add a new key")
+		return
+	}
+	df.add(Action{Op: Replace, Key: k.Key(), ID: lk.ID, Pos: k.Pos, Resource: k,
+		Reason: "the public key and project of an SSH key cannot be changed in place", Changes: sortChanges(append(fixed, changes...))})
+}
+
+// securitySettingsFields lists the settings the manifest gives that differ from live.
+func securitySettingsFields(_ *differ, d, l model.Resource) []Change {
+	ds := d.(*model.SecuritySettings)
+	ls, _ := l.(*model.SecuritySettings)
+	if ls == nil {
+		ls = &model.SecuritySettings{}
+	}
+	var cs []Change
+	boolField := func(f Field, d, l *bool) {
+		if d != nil && (l == nil || *d != *l) {
+			var old *Value
+			if l != nil {
+				old = boolValue(*l)
+			}
+			cs = append(cs, Change{Field: f, Old: old, New: boolValue(*d)})
+		}
+	}
+	durField := func(f Field, d, l *time.Duration) {
+		if d != nil && (l == nil || *d != *l) {
+			var old *Value
+			if l != nil {
+				old = &Value{Duration: l}
+			}
+			cs = append(cs, Change{Field: f, Old: old, New: &Value{Duration: d}})
+		}
+	}
+	boolField(FieldPasswordRenewal, ds.EnforcePasswordRenewal, ls.EnforcePasswordRenewal)
+	durField(FieldGracePeriod, ds.GracePeriod, ls.GracePeriod)
+	if d, l := ds.LoginAttemptsBeforeLocked, ls.LoginAttemptsBeforeLocked; d != nil && (l == nil || *d != *l) {
+		var old *Value
+		if l != nil {
+			n := uint64(*l)
+			old = &Value{Number: &n}
+		}
+		n := uint64(*d)
+		cs = append(cs, Change{Field: FieldLoginAttempts, Old: old, New: &Value{Number: &n}})
+	}
+	durField(FieldMaxLoginSession, ds.MaxLoginSession, ls.MaxLoginSession)
+	durField(FieldMaxKeyLifetime, ds.MaxAPIKeyExpiration, ls.MaxAPIKeyExpiration)
+	return cs
+}
+
+// KeySecretName is the secrets-file entry for k: its manifest's secret, or one derived from
+// its application and name.
+func KeySecretName(k *model.APIKey) string {
+	if k.Secret != "" {
+		return k.Secret
+	}
+	return model.EnvName(k.Application + "_" + k.Name)
 }

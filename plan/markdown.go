@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/iamsync/iamsync/access"
+	"github.com/iamsync/iamsync/escape"
 )
 
 // RenderMarkdown writes p for a pull-request comment: the summary first, conflicts and
@@ -28,9 +31,16 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			}
 			fmt.Fprintf(bw, ": %s.", mdEscape(printable(c.Reason)))
 			if c.Hint != "" {
-				fmt.Fprintf(bw, " Hint: %s.", mdHintEscaper.Replace(printable(c.Hint)))
+				fmt.Fprintf(bw, " Hint: %s.", escape.MarkdownHint(printable(c.Hint)))
 			}
 			bw.WriteString("\n")
+		}
+	}
+
+	if len(p.OverQuota) > 0 {
+		fmt.Fprintf(bw, "\n> [!CAUTION]\n> **Over quota: this plan cannot be applied.**\n>\n")
+		for _, q := range p.OverQuota {
+			fmt.Fprintf(bw, "> - %s\n", mdEscape(q.String()))
 		}
 	}
 
@@ -76,12 +86,22 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(printable(wa.Key.String())), mdEscape(printable(wa.Message)))
 		}
 	}
+	if p.reviewsAccess() {
+		bw.WriteString("\n")
+		if err := access.RenderMarkdown(bw, p.Access, access.MarkdownOptions{MaxBytes: mdMaxAccess}); err != nil {
+			return err
+		}
+	}
 	return bw.Flush()
 }
 
-// mdMaxActions bounds the diff block so that a comment stays under GitHub's 65,536-character
-// limit; the summary, conflicts and destructions above it are always complete.
-const mdMaxActions = 50000
+// mdMaxActions and mdMaxAccess bound the diff block and the access review so that a comment
+// stays under GitHub's 65,536-character limit with room for the rest (the summary, conflicts
+// and destructions above, which are always complete, and the warnings).
+const (
+	mdMaxActions = 35000
+	mdMaxAccess  = 25000
+)
 
 func noPaint(_, s string) string { return s }
 
@@ -111,36 +131,10 @@ func mdGutter(l line) string {
 	return " "
 }
 
-// longestRun is the length of the longest run of backticks in s.
-func longestRun(s string) int {
-	n, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			n = max(n, run)
-		} else {
-			run = 0
-		}
-	}
-	return n
-}
-
-// codeFence returns a backtick fence longer than any backtick run in s.
-func codeFence(s string) string { return strings.Repeat("`", max(3, longestRun(s)+1)) }
-
-// codeSpan quotes s as inline code, with a delimiter longer than any backtick run in it.
-func codeSpan(s string) string {
-	d := strings.Repeat("`", longestRun(s)+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return d + " " + s + " " + d
-	}
-	return d + s + d
-}
+var (
+	codeFence = escape.CodeFence
+	codeSpan  = escape.CodeSpan
+)
 
 // mdEscape keeps text of ours or of the organization from being read as HTML or Markdown.
-var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "`", "\\`")
-
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
-
-// mdHintEscaper is mdEscaper but for backticks: hints quote what to type as code.
-var mdHintEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)
+var mdEscape = escape.Markdown

@@ -138,6 +138,15 @@ func (l *lookups) user(email string) (string, bool) {
 // resolveDesired rewrites desired's references to live's IDs and spellings, in place on the
 // copy, and reports every reference it cannot resolve.
 func resolveDesired(d *model.Org, l *lookups, errs *errList) {
+	// A declared member is spelled as the organization spells it, if it exists, so that its
+	// key matches the live user's; references to it then follow the same spelling.
+	declared := map[string]string{} // lower-case email → the declared spelling
+	for _, u := range d.Users {
+		if live, ok := l.user(u.Email); ok {
+			u.Email = live
+		}
+		declared[strings.ToLower(u.Email)] = u.Email
+	}
 	for _, p := range d.Policies {
 		for i := range p.Rules {
 			r := &p.Rules[i]
@@ -157,8 +166,10 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 		if p.Principal.Kind == model.PrincipalUser && p.Principal.ID == "" {
 			if u, ok := l.user(p.Principal.Name); ok {
 				p.Principal.Name = u
+			} else if u, ok := declared[strings.ToLower(p.Principal.Name)]; ok {
+				p.Principal.Name = u
 			} else {
-				errs.add(p.Pos, p.Key(), "principal: no user with email %q in the organization: invite the user first", p.Principal.Name)
+				errs.add(p.Pos, p.Key(), "principal: no user with email %q in the organization or the manifests: declare the member under users:, or invite them first", p.Principal.Name)
 			}
 		}
 	}
@@ -166,10 +177,23 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 		for i, email := range g.Members.Users {
 			if u, ok := l.user(email); ok {
 				g.Members.Users[i] = u
+			} else if u, ok := declared[strings.ToLower(email)]; ok {
+				g.Members.Users[i] = u
 			} else {
-				errs.add(g.Pos, g.Key(), "members: no user with email %q in the organization: invite the user first", email)
+				errs.add(g.Pos, g.Key(), "members: no user with email %q in the organization or the manifests: declare the member under users:, or invite them first", email)
 			}
 		}
+	}
+	for _, k := range d.SSHKeys {
+		if k.Project == "" {
+			continue
+		}
+		id, err := l.project(k.Project)
+		if err != nil {
+			errs.add(k.Pos, k.Key(), "project: %v", err)
+			continue
+		}
+		k.Project = id
 	}
 	for _, k := range d.APIKeys {
 		if k.DefaultProject == "" {
@@ -184,7 +208,8 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 	}
 }
 
-// Expiry tolerances. The API keeps the client's precision for expires_at (§4), and a relative
+// Expiry tolerances. The API stores expires_at at microsecond precision (a recording held out
+// of BEHAVIOUR.md §4 shows nanoseconds truncated; apply sends microseconds), and a relative
 // expiry is turned into an instant by apply a moment after the key is created, so the stored
 // expiry and creation time differ by the request latency.
 const (

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/iamsync/iamsync/access"
 	"github.com/iamsync/iamsync/model"
 )
 
 // FormatVersion is the version of the JSON plan format written by this package (FORMAT.md).
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Options tune a diff.
 type Options struct {
@@ -31,6 +32,10 @@ type Options struct {
 	// never deletes its application, and never deletes or strips the policies that give that
 	// application its IAM rights; it says why in a warning instead.
 	Self string
+	// ScopeType tells whether a permission set is organization-level ("organization") or
+	// project-level ("projects"), for the access review (access.Options.ScopeType); nil takes
+	// every set as organization-level.
+	ScopeType func(set string) string
 }
 
 // Op is what an action does to one resource.
@@ -120,11 +125,17 @@ type Plan struct {
 	Conflicts []Conflict `json:"conflicts"`
 	// Warnings are informational and never block apply.
 	Warnings []Warning `json:"warnings"`
+	// OverQuota lists the organization's quotas the plan would exceed: such a plan must not be
+	// applied (and plan exits 3).
+	OverQuota []QuotaExceeded `json:"over_quota,omitempty"`
 	// ProjectNames names the project IDs the plan's values hold, for the renderers: the
 	// project's name where no other project has it (Account allows duplicates, BEHAVIOUR.md
 	// §5.6); a project missing here is shown by ID.
 	ProjectNames map[string]string `json:"project_names,omitempty"`
-	Fingerprint  Fingerprint       `json:"fingerprint"`
+	// Access is who gains and loses which grants when the plan is applied (access.go); it is
+	// information for reviewers and gates, never an input of apply or of the fingerprint.
+	Access      *access.Report `json:"access,omitempty"`
+	Fingerprint Fingerprint    `json:"fingerprint"`
 }
 
 // Action is one change to one resource.

@@ -138,3 +138,29 @@ func opPast(o Op) string {
 	}
 	return o.String()
 }
+
+// protectSelfUser keeps the member whose personal API key iamsync runs with: deleting or
+// locking them would end the run's own rights midway (a locked member's keys are refused).
+func (df *differ) protectSelfUser() {
+	id := df.l.RunningAsUser
+	if id == "" {
+		return
+	}
+	var out []Action
+	for _, a := range df.plan.Actions {
+		if a.Key.Kind == model.KindUser && a.ID == id {
+			u, _ := a.Resource.(*model.User)
+			if a.Op == Delete || (u != nil && u.Locked && a.Changed(FieldLocked)) {
+				what := "deleted"
+				if a.Op != Delete {
+					what = "locked"
+				}
+				df.warn(a.Key, a.Pos, "not %s: iamsync is running with this member's personal API key", what)
+				delete(df.deleted, a.Key)
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	df.plan.Actions = out
+}

@@ -8,10 +8,11 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -85,10 +86,13 @@ func changeLines(p *Plan, c Change) []line {
 	if strings.Contains(old, "\n") || strings.Contains(new, "\n") {
 		return append([]line{{kind: lField, depth: 2, text: field + ":"}}, textDiff(old, new)...)
 	}
-	if c.Old == nil {
-		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q", field, new)}}
+	if c.Field.quoted() {
+		old, new = strconv.Quote(old), strconv.Quote(new)
 	}
-	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %q → %q", field, old, new)}}
+	if c.Old == nil {
+		return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %s", field, new)}}
+	}
+	return []line{{kind: lField, depth: 2, text: fmt.Sprintf("%s: %s → %s", field, old, new)}}
 }
 
 // ValueText shows a value of field as a reviewer reads it: members as application:NAME or
@@ -117,8 +121,22 @@ func (p *Plan) ValueText(field Field, v Value) string {
 			shown.Projects[i] = p.projectName(id)
 		}
 		return shown.Canonical()
-	case FieldDefaultProject:
+	case FieldDefaultProject, FieldProject:
 		return p.projectName(v.Project)
+	case FieldPassword:
+		return "generated, stored in the secrets file as " + v.Text
+	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal:
+		return fmt.Sprint(v.Bool != nil && *v.Bool)
+	case FieldGracePeriod, FieldMaxLoginSession, FieldMaxKeyLifetime:
+		if v.Duration == nil || *v.Duration == 0 {
+			return "0"
+		}
+		return durationString(*v.Duration)
+	case FieldLoginAttempts:
+		if v.Number == nil {
+			return "0"
+		}
+		return fmt.Sprint(*v.Number)
 	case FieldExpiry:
 		switch e := v.Expiry; {
 		case e == nil, e.At == nil && e.In == 0:
@@ -130,6 +148,17 @@ func (p *Plan) ValueText(field Field, v Value) string {
 		}
 	}
 	return v.Text
+}
+
+// quoted reports whether f's values are free text, shown quoted so that spaces and empty
+// values are visible; flags, numbers and durations are shown bare.
+func (f Field) quoted() bool {
+	switch f {
+	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal, FieldGracePeriod,
+		FieldLoginAttempts, FieldMaxLoginSession, FieldMaxKeyLifetime, FieldPassword:
+		return false
+	}
+	return true
 }
 
 // valueTexts shows a set's values, sorted as shown.
@@ -214,27 +243,5 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// printable escapes control and bidirectional-formatting characters (tab aside), so that a
-// name or tag someone set in the organization cannot move the cursor, recolour a terminal or
-// reorder what a reviewer reads.
-func printable(s string) string {
-	if !strings.ContainsFunc(s, unsafeRune) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case !unsafeRune(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, "\\x%02x", r)
-		default:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		}
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	return r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029')
-}
+// printable escapes control and bidirectional-formatting characters (package escape).
+var printable = escape.Printable

@@ -24,7 +24,8 @@ const canary = "3c0ffee5-5ec2-47e7-9a11-ca7a21ca7a21"
 // TestRender runs each testdata/render/*.txtar case: desired.json and live.json (model.Org as
 // JSON) through Diff, then compares the text, Markdown and JSON renderings with want.txt,
 // want.md and want.json, or the error with want.err. The archive comment may hold options,
-// one per line: "adopt: true", "now: RFC3339 time".
+// one per line: "adopt: true", "now: RFC3339 time", "project-sets: A, B" (the project-level
+// permission sets, for the access review's scopes).
 func TestRender(t *testing.T) {
 	files, err := filepath.Glob("testdata/render/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -93,6 +94,19 @@ func parseOptions(t *testing.T, comment string) Options {
 				t.Fatalf("option now: %v", err)
 			}
 			o.Now = now
+		case "project-sets":
+			// The catalog lives in schema, which plan does not import: a case names the
+			// project-level sets it uses.
+			sets := map[string]bool{}
+			for _, s := range strings.Split(v, ",") {
+				sets[strings.TrimSpace(s)] = true
+			}
+			o.ScopeType = func(set string) string {
+				if sets[set] {
+					return "projects"
+				}
+				return "organization"
+			}
 		}
 	}
 	return o

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/iamsync/iamsync/access"
 )
 
 // TextOptions tune RenderText.
@@ -62,6 +64,14 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 			}
 		}
 	}
+	if len(p.OverQuota) > 0 {
+		bw.WriteString("\n")
+		bw.WriteString(paint(ansiBold+ansiRed, fmt.Sprintf("Over quota (%d): the plan cannot be applied.", len(p.OverQuota))))
+		bw.WriteString("\n")
+		for _, q := range p.OverQuota {
+			fmt.Fprintf(bw, "  ! %s\n", q)
+		}
+	}
 	if len(p.Warnings) > 0 {
 		if len(p.Actions)+len(p.Conflicts) > 0 {
 			bw.WriteString("\n")
@@ -81,6 +91,12 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		fmt.Fprintf(bw, "Plan: %s.", p.Summary())
 	}
 	bw.WriteString("\n")
+	if p.reviewsAccess() {
+		bw.WriteString("\n")
+		if err := access.RenderText(bw, p.Access); err != nil {
+			return err
+		}
+	}
 	return bw.Flush()
 }
 

@@ -97,5 +97,8 @@ func floor(spec emulator.BulkSpec) int {
 		pages(spec.Applications*spec.KeysPerApplication+1) + // + the owner key
 		pages(spec.Users+1+len(users)) + // + the owner and the seeded users
 		pages(spec.Projects+1) + // + the default project
+		1 + // SSH keys (none)
+		1 + // quotas
+		1 + // the security settings
 		spec.Policies
 }

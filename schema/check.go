@@ -39,6 +39,7 @@ func (c *checker) run() {
 	groups := c.uniqueGroups()
 	c.uniquePolicies()
 	c.keys(apps)
+	c.kinds()
 	for _, g := range c.org.Groups {
 		s := c.srcs.groups[g]
 		// Walk the YAML list rather than g.Members, which skipped items of the wrong type: the

@@ -3,7 +3,7 @@ package schema
 // Codes lists every diagnostic code the loader emits with a one-line title. Codes are stable:
 // scripts and documentation refer to them, so a code is never reused for another meaning.
 // E1xx: the file itself; E2xx: shape (JSON Schema); E3xx: the set as a whole; E4xx: references;
-// E5xx: policy rules; E6xx: API keys; E7xx: rule conditions.
+// E5xx: policy rules; E6xx: API keys; E7xx: rule conditions; E8xx: SSH keys.
 var Codes = map[string]string{
 	"E100": "file cannot be read, or no manifest found",
 	"E101": "YAML syntax error",
@@ -22,6 +22,7 @@ var Codes = map[string]string{
 	"E206": "conflicting or missing alternatives (exactly one of)",
 	"E207": "reserved tag prefix iamsync-stack=",
 	"E208": "unknown audit rule in audit.ignore",
+	"E209": "more than 9 tags (the API's 10, less the ownership tag)",
 	"E301": "files of the set disagree on stack or organization_id",
 	"E302": "name declared twice",
 	"E303": "two API keys routed to the same secret",
@@ -39,10 +40,12 @@ var Codes = map[string]string{
 	"E602": "invalid duration",
 	"E603": "rotate_before does not fit the key's expiry",
 	"E604": "API key description too long once iamsync's marker is added",
+	"E605": "API key outlives security_settings.max_api_key_expiration",
 	"E701": "condition is not valid CEL",
 	"E702": "condition compares request.ip with a private, loopback or link-local address",
 	"E703": "condition compares resource.name with an ID (resource.id is meant)",
 	"E704": "condition uses an unknown attribute",
 	"E705": "condition does not type-check (warning)",
 	"E706": "condition compares request.ip with a range as a string (warning)",
+	"E801": "not an SSH public key Scaleway accepts",
 }

@@ -37,6 +37,9 @@ type decoded struct {
 	groups   []*model.Group
 	policies []*model.Policy
 	keys     []*model.APIKey
+	users    []*model.User
+	sshKeys  []*model.SSHKey
+	settings *model.SecuritySettings
 }
 
 // sources maps each decoded element to its declaration.
@@ -45,6 +48,9 @@ type sources struct {
 	groups   map[*model.Group]src
 	policies map[*model.Policy]src
 	keys     map[*model.APIKey]src
+	users    map[*model.User]src
+	sshKeys  map[*model.SSHKey]src
+	settings map[*model.SecuritySettings]src
 	// keyExpiry holds the raw expires_in of keys, "never" included, for the checks.
 	keyExpiry map[*model.APIKey]string
 	keyRotate map[*model.APIKey]string
@@ -58,6 +64,9 @@ func newSources() *sources {
 		groups:    map[*model.Group]src{},
 		policies:  map[*model.Policy]src{},
 		keys:      map[*model.APIKey]src{},
+		users:     map[*model.User]src{},
+		sshKeys:   map[*model.SSHKey]src{},
+		settings:  map[*model.SecuritySettings]src{},
 		keyExpiry: map[*model.APIKey]string{},
 		keyRotate: map[*model.APIKey]string{},
 		nestedKey: map[*model.APIKey]bool{},
@@ -184,6 +193,57 @@ func decodeFile(f *file, srcs *sources) decoded {
 		}
 		d.policies = append(d.policies, p)
 		srcs.policies[p] = src{f, "/policies/" + strconv.Itoa(i)}
+	}
+	for i, n := range items(field(r, "users")) {
+		u := &model.User{
+			Meta:             meta(f, n),
+			Email:            str(field(n, "email")),
+			Username:         str(field(n, "username")),
+			FirstName:        str(field(n, "first_name")),
+			LastName:         str(field(n, "last_name")),
+			Tags:             strs(field(n, "tags")),
+			Locked:           boolean(field(n, "locked")),
+			SendWelcomeEmail: boolean(field(n, "send_welcome_email")),
+			Secret:           str(field(n, "secret")),
+		}
+		d.users = append(d.users, u)
+		srcs.users[u] = src{f, "/users/" + strconv.Itoa(i)}
+	}
+	for i, n := range items(field(r, "ssh_keys")) {
+		k := &model.SSHKey{
+			Meta:      meta(f, n),
+			Name:      str(field(n, "name")),
+			PublicKey: model.CanonicalPublicKey(str(field(n, "public_key"))),
+			Project:   projectRef(str(field(n, "project"))),
+			Disabled:  boolean(field(n, "disabled")),
+		}
+		d.sshKeys = append(d.sshKeys, k)
+		srcs.sshKeys[k] = src{f, "/ssh_keys/" + strconv.Itoa(i)}
+	}
+	if n := field(r, "security_settings"); n != nil && n.Kind == yaml.MappingNode {
+		st := &model.SecuritySettings{Meta: meta(f, n)}
+		if v := field(n, "enforce_password_renewal"); v != nil {
+			b := boolean(v)
+			st.EnforcePasswordRenewal = &b
+		}
+		if v := field(n, "login_attempts_before_locked"); v != nil {
+			if a, err := strconv.ParseUint(v.Value, 10, 32); err == nil {
+				n := uint32(a)
+				st.LoginAttemptsBeforeLocked = &n
+			}
+		}
+		for _, df := range []struct {
+			name string
+			to   **time.Duration
+		}{{"grace_period", &st.GracePeriod}, {"max_login_session", &st.MaxLoginSession}, {"max_api_key_expiration", &st.MaxAPIKeyExpiration}} {
+			if v := str(field(n, df.name)); v != "" {
+				if dur, err := ParseDuration(v); err == nil {
+					*df.to = &dur
+				}
+			}
+		}
+		d.settings = st
+		srcs.settings[st] = src{f, "/security_settings"}
 	}
 	return d
 }

@@ -244,6 +244,18 @@ func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 		org.Groups = append(org.Groups, d.groups...)
 		org.Policies = append(org.Policies, d.policies...)
 		org.APIKeys = append(org.APIKeys, d.keys...)
+		org.Users = append(org.Users, d.users...)
+		org.SSHKeys = append(org.SSHKeys, d.sshKeys...)
+		if d.settings != nil {
+			if org.SecuritySettings != nil {
+				first := org.SecuritySettings
+				ds = append(ds, Diagnostic{Pos: d.settings.Pos, Path: "security_settings", Key: d.settings.Key(), Code: "E302", Severity: SeverityError,
+					Msg:  fmt.Sprintf("security_settings are already declared at %s", first.Pos),
+					Hint: "the organization has one set of security settings: declare them once"})
+			} else {
+				org.SecuritySettings = d.settings
+			}
+		}
 	}
 	ds = append(ds, agree(parsed, heads, org)...)
 	c := &checker{org: org, srcs: srcs, now: now, incomplete: incomplete}

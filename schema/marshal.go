@@ -13,13 +13,44 @@ import (
 // expects (name first).
 type (
 	manifestFile struct {
-		Version        int              `yaml:"version"`
-		Stack          string           `yaml:"stack"`
-		OrganizationID string           `yaml:"organization_id,omitempty"`
-		Applications   []manifestApp    `yaml:"applications,omitempty"`
-		Groups         []manifestGroup  `yaml:"groups,omitempty"`
-		Policies       []manifestPolicy `yaml:"policies,omitempty"`
-		APIKeys        []manifestKey    `yaml:"api_keys,omitempty"`
+		Version        int               `yaml:"version"`
+		Stack          string            `yaml:"stack"`
+		OrganizationID string            `yaml:"organization_id,omitempty"`
+		Applications   []manifestApp     `yaml:"applications,omitempty"`
+		Groups         []manifestGroup   `yaml:"groups,omitempty"`
+		Policies       []manifestPolicy  `yaml:"policies,omitempty"`
+		APIKeys        []manifestKey     `yaml:"api_keys,omitempty"`
+		Users          []manifestUser    `yaml:"users,omitempty"`
+		SSHKeys        []manifestSSHKey  `yaml:"ssh_keys,omitempty"`
+		Settings       *manifestSettings `yaml:"security_settings,omitempty"`
+	}
+	manifestUser struct {
+		Email            string         `yaml:"email"`
+		Username         string         `yaml:"username,omitempty"`
+		FirstName        string         `yaml:"first_name,omitempty"`
+		LastName         string         `yaml:"last_name,omitempty"`
+		Tags             []string       `yaml:"tags,omitempty,flow"`
+		Locked           bool           `yaml:"locked,omitempty"`
+		SendWelcomeEmail bool           `yaml:"send_welcome_email,omitempty"`
+		Secret           string         `yaml:"secret,omitempty"`
+		Adopt            bool           `yaml:"adopt,omitempty"`
+		Audit            *manifestAudit `yaml:"audit,omitempty"`
+	}
+	manifestSSHKey struct {
+		Name      string         `yaml:"name"`
+		PublicKey string         `yaml:"public_key"`
+		Project   string         `yaml:"project,omitempty"`
+		Disabled  bool           `yaml:"disabled,omitempty"`
+		Adopt     bool           `yaml:"adopt,omitempty"`
+		Audit     *manifestAudit `yaml:"audit,omitempty"`
+	}
+	manifestSettings struct {
+		EnforcePasswordRenewal    *bool          `yaml:"enforce_password_renewal,omitempty"`
+		GracePeriod               string         `yaml:"grace_period,omitempty"`
+		LoginAttemptsBeforeLocked *uint32        `yaml:"login_attempts_before_locked,omitempty"`
+		MaxLoginSession           string         `yaml:"max_login_session,omitempty"`
+		MaxAPIKeyExpiration       string         `yaml:"max_api_key_expiration,omitempty"`
+		Audit                     *manifestAudit `yaml:"audit,omitempty"`
 	}
 	manifestApp struct {
 		Name        string         `yaml:"name"`
@@ -126,6 +157,27 @@ func Marshal(org *model.Org) ([]byte, error) {
 			mp.Rules = append(mp.Rules, mr)
 		}
 		m.Policies = append(m.Policies, mp)
+	}
+	for _, u := range org.Users {
+		m.Users = append(m.Users, manifestUser{Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+			Tags: u.Tags, Locked: u.Locked, SendWelcomeEmail: u.SendWelcomeEmail, Secret: u.Secret, Adopt: u.Adopt, Audit: audit(u.Ignore)})
+	}
+	for _, k := range org.SSHKeys {
+		m.SSHKeys = append(m.SSHKeys, manifestSSHKey{Name: k.Name, PublicKey: k.PublicKey, Project: k.Project, Disabled: k.Disabled, Adopt: k.Adopt, Audit: audit(k.Ignore)})
+	}
+	if st := org.SecuritySettings; st != nil {
+		dur := func(d *time.Duration) string {
+			switch {
+			case d == nil:
+				return ""
+			case *d == 0:
+				return "0s"
+			}
+			return FormatDuration(*d)
+		}
+		m.Settings = &manifestSettings{EnforcePasswordRenewal: st.EnforcePasswordRenewal, GracePeriod: dur(st.GracePeriod),
+			LoginAttemptsBeforeLocked: st.LoginAttemptsBeforeLocked, MaxLoginSession: dur(st.MaxLoginSession),
+			MaxAPIKeyExpiration: dur(st.MaxAPIKeyExpiration), Audit: audit(st.Ignore)}
 	}
 	out, err := yaml.Marshal(m)
 	if err != nil {

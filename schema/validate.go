@@ -23,6 +23,7 @@ var ownerCodes = map[string]string{
 	"/$defs/principal/then":                  "E507",
 	"/$defs/principal/else":                  "E507",
 	"/$defs/tag/allOf/0":                     "E207",
+	"/$defs/tags/allOf/0":                    "E209",
 	"/$defs/expiry":                          "E206",
 	"/$defs/policy/properties/rules":         "E505",
 	"/$defs/rule/properties/projects":        "E204",
@@ -174,6 +175,14 @@ func translate(f *file, e *jsonschema.ValidationError, kw, owner string) []Diagn
 			return []Diagnostic{d}
 		}
 		d.Msg = fmt.Sprintf("%q is not allowed here", v)
+	case "maxItems":
+		if owner == "/$defs/tags/allOf/0" && ent.val != nil {
+			// At the tags: key, where a block list would otherwise be reported at its first item.
+			d.Pos = f.keyPos(ptr)
+			d.Code, d.Msg = "E209", fmt.Sprintf("%d tags, more than the 9 a manifest may give", len(ent.val.Content))
+			d.Hint = "Scaleway allows 10 tags per resource and iamsync adds its ownership tag (iamsync-stack=STACK): keep 9 at most"
+			return []Diagnostic{d}
+		}
 	case "maxLength":
 		if custom != "" && ent.val != nil {
 			custom = fmt.Sprintf("%s (this one has %d)", custom, utf8.RuneCountInString(ent.val.Value))

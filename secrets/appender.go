@@ -33,13 +33,19 @@ import (
 // JournalPath is the secrets journal of the secrets file at path.
 func JournalPath(path string) string { return path + ".journal" }
 
-// record is one journal line: an entry stored, or (Forget) an entry removed if it still holds
-// AccessKey.
+// record is one journal line: an entry stored (an API key's pair, or a member's login), or
+// (Forget) an entry removed if it still holds AccessKey.
 type record struct {
 	Name      string `json:"name"`
-	AccessKey string `json:"access_key"`
+	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Password  string `json:"password,omitempty"`
 	Forget    bool   `json:"forget,omitempty"`
+}
+
+func recordOf(name string, c Credentials) record {
+	return record{Name: name, AccessKey: c.AccessKey, SecretKey: c.SecretKey.Reveal(), Email: c.Email, Password: c.Password.Reveal()}
 }
 
 // Appender writes a secrets file through its journal (see above). It is safe for concurrent
@@ -63,7 +69,7 @@ func (a *Appender) Concurrent() bool { return true }
 func (a *Appender) PutAll(entries map[string]Credentials) error {
 	recs := make([]record, 0, len(entries))
 	for name, c := range entries {
-		recs = append(recs, record{Name: name, AccessKey: c.AccessKey, SecretKey: c.SecretKey.Reveal()})
+		recs = append(recs, recordOf(name, c))
 	}
 	return a.write(recs)
 }
@@ -185,7 +191,7 @@ func (f *File) rewrite(recs []record) error {
 
 func (d *document) apply(r record) {
 	if !r.Forget {
-		d.set(r.Name, Credentials{AccessKey: r.AccessKey, SecretKey: New(r.SecretKey)})
+		d.set(r.Name, Credentials{AccessKey: r.AccessKey, SecretKey: New(r.SecretKey), Email: r.Email, Password: New(r.Password)})
 		return
 	}
 	if c, ok := d.get(r.Name); !ok || c.AccessKey != r.AccessKey {
@@ -213,7 +219,7 @@ func (f *File) readJournal(d *document) error {
 		line, rest, complete := bytes.Cut(data, []byte("\n"))
 		data = rest
 		var r record
-		if err := json.Unmarshal(line, &r); err != nil || r.Name == "" || r.AccessKey == "" {
+		if err := json.Unmarshal(line, &r); err != nil || r.Name == "" || (r.AccessKey == "" && r.Email == "") {
 			if !complete {
 				break // torn by a kill mid-write: never acknowledged
 			}

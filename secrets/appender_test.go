@@ -281,3 +281,27 @@ func BenchmarkSecretWrite(b *testing.B) {
 		}
 	}
 }
+
+// A member's initial login (main's users) goes through the journal like a key's pair.
+func TestAppenderKeepsMemberLogins(t *testing.T) {
+	for _, ext := range []string{".env", ".json"} {
+		path := filepath.Join(t.TempDir(), "s"+ext)
+		a := Open(path).Appender()
+		if err := a.PutAll(map[string]Credentials{"FIRST": creds(1)}); err != nil {
+			t.Fatal(err)
+		}
+		login := Credentials{Email: "alice@example.com", Password: New(canary)}
+		if err := a.PutAll(map[string]Credentials{"ALICE": login}); err != nil {
+			t.Fatal(err)
+		}
+		for _, when := range []string{"before the fold", "after the fold"} {
+			c := mustGet(t, path, "ALICE")
+			if c.Email != login.Email || c.Password.Reveal() != canary || c.AccessKey != "" {
+				t.Fatalf("%s %s: %+v", ext, when, c)
+			}
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -59,7 +59,7 @@ func (f *File) Put(name string, creds Credentials) error {
 func (f *File) PutAll(entries map[string]Credentials) error {
 	recs := make([]record, 0, len(entries))
 	for name, c := range entries {
-		recs = append(recs, record{Name: name, AccessKey: c.AccessKey, SecretKey: c.SecretKey.Reveal()})
+		recs = append(recs, recordOf(name, c))
 	}
 	return f.rewrite(recs)
 }
@@ -91,6 +91,16 @@ type document struct {
 }
 
 func (d *document) set(name string, c Credentials) {
+	if c.AccessKey == "" && c.Email != "" {
+		// A member's login, under the same entry name as any other secret.
+		if d.flat != nil {
+			d.flat[name+"_EMAIL"] = c.Email
+			d.flat[name+"_PASSWORD"] = c.Password.Reveal()
+			return
+		}
+		d.entries[name] = map[string]string{"email": c.Email, "password": c.Password.Reveal()}
+		return
+	}
 	if d.flat != nil {
 		d.flat[name+"_ACCESS_KEY"] = c.AccessKey
 		d.flat[name+"_SECRET_KEY"] = c.SecretKey.Reveal()
@@ -103,13 +113,18 @@ func (d *document) get(name string) (Credentials, bool) {
 	if d.flat != nil {
 		ak, ok1 := d.flat[name+"_ACCESS_KEY"]
 		sk, ok2 := d.flat[name+"_SECRET_KEY"]
-		return Credentials{AccessKey: ak, SecretKey: New(sk)}, ok1 && ok2
+		if ok1 && ok2 {
+			return Credentials{AccessKey: ak, SecretKey: New(sk)}, true
+		}
+		email, ok1 := d.flat[name+"_EMAIL"]
+		pw, ok2 := d.flat[name+"_PASSWORD"]
+		return Credentials{Email: email, Password: New(pw)}, ok1 && ok2
 	}
 	e, ok := d.entries[name]
 	if !ok {
 		return Credentials{}, false
 	}
-	return Credentials{AccessKey: e["access_key"], SecretKey: New(e["secret_key"])}, true
+	return Credentials{AccessKey: e["access_key"], SecretKey: New(e["secret_key"]), Email: e["email"], Password: New(e["password"])}, true
 }
 
 func (f *File) read() (*document, error) {
@@ -199,7 +214,7 @@ func (d *document) encode(f Format) ([]byte, error) {
 		return yaml.Marshal(d.entries)
 	}
 	var b bytes.Buffer
-	b.WriteString("# Written by iamsync: API-key credentials. Keep this file out of git.\n")
+	b.WriteString("# Written by iamsync: API-key credentials and members' initial passwords. Keep this file out of git.\n")
 	keys := make([]string, 0, len(d.flat))
 	for k := range d.flat {
 		keys = append(keys, k)

@@ -35,8 +35,11 @@ func (v Value) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"
 // MarshalText redacts (also covers YAML and other text encoders).
 func (v Value) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
-// Credentials is one API key's pair as stored under an entry name.
+// Credentials is what is stored under an entry name: an API key's pair, or a member's
+// initial login (Email and Password, with AccessKey empty).
 type Credentials struct {
 	AccessKey string
 	SecretKey Value
+	Email     string
+	Password  Value
 }
