@@ -185,6 +185,7 @@ type runner struct {
 }
 
 func (r *runner) runPhase(ctx, callCtx context.Context, actions []plan.Action) {
+	r.announceKeys(actions)
 	sem := make(chan struct{}, r.opts.Parallelism)
 	var wg sync.WaitGroup
 	for _, a := range actions {
@@ -221,6 +222,31 @@ func (r *runner) runPhase(ctx, callCtx context.Context, actions []plan.Action) {
 		}()
 	}
 	wg.Wait()
+}
+
+// announceKeys journals, with one fsync, the key creations of a phase before any starts, when
+// the Writer journals them (apply.Run's does). If it fails, each creation announces itself and
+// fails alone, as it would have.
+func (r *runner) announceKeys(actions []plan.Action) {
+	an, ok := r.w.(announcer)
+	if !ok {
+		return
+	}
+	var keys []plannedKey
+	for _, a := range actions {
+		k, isKey := a.Resource.(*model.APIKey)
+		if !isKey || (a.Op != plan.Create && a.Op != plan.Replace) {
+			continue
+		}
+		appID, err := r.ids.id(model.Key{Kind: model.KindApplication, Name: k.Application})
+		if err != nil {
+			continue
+		}
+		keys = append(keys, plannedKey{appID, model.KeyDescription(k.Description, r.opts.Stack, k.Name)})
+	}
+	if len(keys) > 0 {
+		_ = an.announce(keys)
+	}
 }
 
 // handler is how apply carries out the actions on one kind: the one table a new kind is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/iamsync/iamsync/model"
@@ -16,42 +17,79 @@ import (
 // start of apply is the trace of a run that died: its keys not in the secrets file are deleted
 // before planning, so the plan creates them again and their new secrets are stored.
 
-// journalingWriter announces every key creation in the journal before making it.
+// journalingWriter announces every key creation in the journal before making it: a phase's
+// creations together (announce, one fsync for the phase), or, for a creation no announcement
+// covered, on its own just before it.
 type journalingWriter struct {
 	Writer
 	journal *secrets.Journal
-	live    *model.Org
 	keepOld time.Duration
+	// existing maps an application ID to the access keys it had when the organization was
+	// read: they existed before this run and are never taken for a lost key.
+	existing map[string][]string
+	mu       *sync.Mutex
+	// announced holds application ID + description of the creations already announced.
+	announced map[string]bool
+}
+
+func newJournalingWriter(w Writer, journal *secrets.Journal, live *model.Org, keepOld time.Duration) journalingWriter {
+	jw := journalingWriter{Writer: w, journal: journal, keepOld: keepOld, existing: map[string][]string{}, mu: &sync.Mutex{}, announced: map[string]bool{}}
+	if live != nil {
+		ids := map[string]string{}
+		for _, a := range live.Applications {
+			ids[a.Name] = a.ID
+		}
+		for _, k := range live.APIKeys {
+			if id, ok := ids[k.Application]; ok {
+				jw.existing[id] = append(jw.existing[id], k.ID)
+			}
+		}
+	}
+	return jw
+}
+
+func (w journalingWriter) intent(applicationID, description string) secrets.Intent {
+	return secrets.Intent{ApplicationID: applicationID, Description: description, Exclude: w.existing[applicationID], At: time.Now().UTC(), KeepOld: w.keepOld}
+}
+
+// announce records, with one fsync, the key creations a phase is about to make.
+func (w journalingWriter) announce(keys []plannedKey) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ins []secrets.Intent
+	for _, k := range keys {
+		if !w.announced[k.applicationID+"\x00"+k.description] {
+			ins = append(ins, w.intent(k.applicationID, k.description))
+		}
+	}
+	if err := w.journal.AddAll(ins); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		w.announced[k.applicationID+"\x00"+k.description] = true
+	}
+	return nil
 }
 
 func (w journalingWriter) CreateAPIKey(ctx context.Context, applicationID, description, defaultProjectID string, expiresAt *time.Time) (string, secrets.Value, error) {
-	in := secrets.Intent{ApplicationID: applicationID, Description: description, Exclude: liveKeysOf(w.live, applicationID), At: time.Now().UTC(), KeepOld: w.keepOld}
-	if err := w.journal.Add(in); err != nil {
-		// Without the announcement a crash could lose the secret unnoticed: do not create.
-		return "", secrets.Value{}, fmt.Errorf("announce the key creation in %s: %w", w.journal.Path, err)
+	w.mu.Lock()
+	done := w.announced[applicationID+"\x00"+description]
+	w.mu.Unlock()
+	if !done {
+		if err := w.journal.Add(w.intent(applicationID, description)); err != nil {
+			// Without the announcement a crash could lose the secret unnoticed: do not create.
+			return "", secrets.Value{}, fmt.Errorf("announce the key creation in %s: %w", w.journal.Path, err)
+		}
 	}
 	return w.Writer.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
 }
 
-// liveKeysOf lists the access keys application id had when the organization was read: they
-// existed before this run and are never taken for a lost key.
-func liveKeysOf(o *model.Org, id string) []string {
-	if o == nil {
-		return nil
-	}
-	name := ""
-	for _, a := range o.Applications {
-		if a.ID == id {
-			name = a.Name
-		}
-	}
-	var out []string
-	for _, k := range o.APIKeys {
-		if name != "" && k.Application == name {
-			out = append(out, k.ID)
-		}
-	}
-	return out
+// plannedKey is a key creation a phase will make.
+type plannedKey struct{ applicationID, description string }
+
+// announcer is a Writer that journals key creations (journalingWriter).
+type announcer interface {
+	announce(keys []plannedKey) error
 }
 
 // recoverLostKeys deletes the keys a dead run created whose secret never reached the secrets

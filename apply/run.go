@@ -200,7 +200,7 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	if ao.Warn == nil {
 		ao.Warn = warn
 	}
-	out.Result = Apply(ctx, journalingWriter{Writer: target, journal: journal, live: live, keepOld: opts.KeepOld}, p, ao)
+	out.Result = Apply(ctx, newJournalingWriter(target, journal, live, opts.KeepOld), p, ao)
 	out.Result.FlushErr = flush(store)
 	// The run settled every key it created (stored, or deleted again): the journal has served,
 	// unless an orphan is left or a key creation failed (its cleanup may have failed too), in

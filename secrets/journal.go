@@ -123,12 +123,23 @@ func (j *Journal) read() ([]Intent, error) {
 
 // Add appends an intent, durably, before the creation it announces: one line, fsynced (O(1)
 // per key; the whole file was rewritten per key before issue 11).
-func (j *Journal) Add(in Intent) error {
+func (j *Journal) Add(in Intent) error { return j.AddAll([]Intent{in}) }
+
+// AddAll appends several intents with one fsync: apply announces a phase's key creations
+// together before starting any of them, so that a key costs one sync (its secret's), not two.
+func (j *Journal) AddAll(ins []Intent) error {
+	if len(ins) == 0 {
+		return nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	line, err := json.Marshal(in)
-	if err != nil {
-		return err
+	var lines []byte
+	for _, in := range ins {
+		line, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		lines = append(append(lines, line...), '\n')
 	}
 	if j.f == nil {
 		_, statErr := os.Stat(j.Path)
@@ -143,7 +154,7 @@ func (j *Journal) Add(in Intent) error {
 	}
 	st, err := j.f.Stat()
 	if err == nil {
-		if _, err = j.f.Write(append(line, '\n')); err != nil {
+		if _, err = j.f.Write(lines); err != nil {
 			_ = j.f.Truncate(st.Size()) // no partial line before the next one
 		}
 	}
