@@ -2,11 +2,7 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
-	"github.com/scaleway/scaleway-sdk-go/scw"
 
 	"github.com/iamsync/iamsync/model"
 )
@@ -29,73 +25,15 @@ import (
 // plus one, read in sequence. No filter is used: a tag filter would let a tag added to an older
 // resource (another run adopting it) insert it mid-list, which breaks the property; keys have
 // no tags, and the semantics of the description filter are unknown (BEHAVIOUR.md §3).
-//
-// Other kinds answer errors.ErrUnsupported (apply then looks each name up instead).
 func (c *Client) ListAll(ctx context.Context, kind model.Kind) ([]model.Found, error) {
-	size := uint32(maxPageSize)
-	org := c.OrganizationID
-	var fetch func(page int32) ([]model.Found, uint32, error)
-	opt := scw.WithContext(ctx)
-	switch kind {
-	case model.KindApplication:
-		fetch = func(page int32) ([]model.Found, uint32, error) {
-			r, err := c.iam.ListApplications(&iam.ListApplicationsRequest{OrganizationID: org, OrderBy: iam.ListApplicationsRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
-			if err != nil {
-				return nil, 0, err
-			}
-			out := make([]model.Found, 0, len(r.Applications))
-			for _, a := range r.Applications {
-				out = append(out, model.Found{ID: a.ID, Name: a.Name, Tags: a.Tags, Description: a.Description, CreatedAt: deref(a.CreatedAt)})
-			}
-			return out, r.TotalCount, nil
-		}
-	case model.KindGroup:
-		fetch = func(page int32) ([]model.Found, uint32, error) {
-			r, err := c.iam.ListGroups(&iam.ListGroupsRequest{OrganizationID: org, OrderBy: iam.ListGroupsRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
-			if err != nil {
-				return nil, 0, err
-			}
-			out := make([]model.Found, 0, len(r.Groups))
-			for _, g := range r.Groups {
-				out = append(out, model.Found{ID: g.ID, Name: g.Name, Tags: g.Tags, Description: g.Description, CreatedAt: deref(g.CreatedAt)})
-			}
-			return out, r.TotalCount, nil
-		}
-	case model.KindPolicy:
-		fetch = func(page int32) ([]model.Found, uint32, error) {
-			r, err := c.iam.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: org, OrderBy: iam.ListPoliciesRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
-			if err != nil {
-				return nil, 0, err
-			}
-			out := make([]model.Found, 0, len(r.Policies))
-			for _, p := range r.Policies {
-				out = append(out, model.Found{ID: p.ID, Name: p.Name, Tags: p.Tags, Description: p.Description, CreatedAt: deref(p.CreatedAt)})
-			}
-			return out, r.TotalCount, nil
-		}
-	case model.KindAPIKey:
-		fetch = func(page int32) ([]model.Found, uint32, error) {
-			r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, OrderBy: iam.ListAPIKeysRequestOrderByCreatedAtAsc, Page: &page, PageSize: &size}, opt)
-			if err != nil {
-				return nil, 0, err
-			}
-			out := make([]model.Found, 0, len(r.APIKeys))
-			for _, k := range r.APIKeys {
-				if k.ApplicationID != nil {
-					out = append(out, model.Found{ID: k.AccessKey, Parent: *k.ApplicationID, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
-				}
-			}
-			return out, r.TotalCount, nil
-		}
-	default:
-		return nil, fmt.Errorf("list every %s: %w", kind, errors.ErrUnsupported)
+	fetch, err := c.pages(ctx, kind, "", "")
+	if err != nil {
+		return nil, err
 	}
 	return listBackwards(kind, fetch)
 }
 
-// listBackwards reads page 1, then every page from the last down to 1 (see ListAll), and
-// returns each item once.
-func listBackwards(kind model.Kind, fetch func(page int32) ([]model.Found, uint32, error)) ([]model.Found, error) {
+func listBackwards(kind model.Kind, fetch pager) ([]model.Found, error) {
 	first, total, err := fetch(1)
 	if err != nil {
 		return nil, fmt.Errorf("list %ss (page 1): %w", kind, err)

@@ -137,8 +137,21 @@ func TestListAllEveryKind(t *testing.T) {
 			}
 		}
 	}
-	if _, err := cl.ListAll(context.Background(), model.Kind("ssh_key")); err == nil {
-		t.Error("ListAll of an unsupported kind succeeded")
+	// Members and SSH keys are listed the same way; an SSH key's ownership comes from its name.
+	if _, err := iam.NewAPI(sdk).CreateSSHKey(&iam.CreateSSHKeyRequest{Name: model.SSHKeyName("laptop", "s"), ProjectID: o.ProjectID,
+		PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBWvyWeQU4OGUv2fo8qmlwcNzBqjZQ+DbumGJE2nKyOM"}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := cl.ListAll(context.Background(), model.KindSSHKey)
+	if err != nil || len(keys) != 1 || keys[0].Name != "laptop" || len(keys[0].Tags) != 1 || keys[0].Tags[0] != model.OwnerTag("s") {
+		t.Errorf("SSH keys: %+v, %v", keys, err)
+	}
+	users, err := cl.ListAll(context.Background(), model.KindUser)
+	if err != nil || len(users) == 0 || users[0].Name == "" {
+		t.Errorf("members: %+v, %v", users, err)
+	}
+	if _, err := cl.ListAll(context.Background(), model.Kind("robot")); err == nil {
+		t.Error("ListAll of an unknown kind succeeded")
 	}
 }
 

@@ -190,63 +190,6 @@ func (c *Client) DeleteAPIKey(ctx context.Context, accessKey string) error {
 	return ignoreNotFound(c.iam.DeleteAPIKey(&iam.DeleteAPIKeyRequest{AccessKey: accessKey}, scw.WithContext(ctx)))
 }
 
-// Find lists the live resources of kind named name (for API keys: the keys of application
-// parent, whatever their description). Lists are filtered client-side by exact name because
-// whether the API's name filters match exactly is unknown (BEHAVIOUR.md §3).
-func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error) {
-	var out []model.Found
-	size := uint32(maxPageSize)
-	opt := []scw.RequestOption{scw.WithContext(ctx), scw.WithAllPages()}
-	switch kind {
-	case model.KindApplication:
-		r, err := c.iam.ListApplications(&iam.ListApplicationsRequest{OrganizationID: c.OrganizationID, Name: &name, PageSize: &size}, opt...)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range r.Applications {
-			if a.Name == name {
-				out = append(out, model.Found{ID: a.ID, Tags: a.Tags, Description: a.Description, CreatedAt: deref(a.CreatedAt)})
-			}
-		}
-	case model.KindGroup:
-		r, err := c.iam.ListGroups(&iam.ListGroupsRequest{OrganizationID: c.OrganizationID, Name: &name, PageSize: &size}, opt...)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range r.Groups {
-			if g.Name == name {
-				out = append(out, model.Found{ID: g.ID, Tags: g.Tags, Description: g.Description, CreatedAt: deref(g.CreatedAt)})
-			}
-		}
-	case model.KindPolicy:
-		r, err := c.iam.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: c.OrganizationID, PolicyName: &name, PageSize: &size}, opt...)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range r.Policies {
-			if p.Name == name {
-				out = append(out, model.Found{ID: p.ID, Tags: p.Tags, Description: p.Description, CreatedAt: deref(p.CreatedAt)})
-			}
-		}
-	case model.KindAPIKey:
-		org := c.OrganizationID
-		r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, BearerID: &parent, BearerType: iam.BearerTypeApplication, PageSize: &size}, opt...)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range r.APIKeys {
-			out = append(out, model.Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
-		}
-	case model.KindUser:
-		return c.findUsers(ctx, name)
-	case model.KindSSHKey:
-		return c.findSSHKeys(ctx, name)
-	default:
-		return nil, fmt.Errorf("find: unknown kind %q", kind)
-	}
-	return out, nil
-}
-
 func ignoreNotFound(err error) error {
 	if IsNotFound(err) {
 		return nil

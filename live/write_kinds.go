@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
@@ -116,46 +115,4 @@ func scwDuration(d *time.Duration) *scw.Duration {
 		return nil
 	}
 	return scw.NewDurationFromTimeDuration(*d)
-}
-
-// findUsers lists the users whose email is email, without regard to case (the list has no
-// email filter: every page is read).
-func (c *Client) findUsers(ctx context.Context, email string) ([]model.Found, error) {
-	org := c.OrganizationID
-	size := uint32(maxPageSize)
-	r, err := c.iam.ListUsers(&iam.ListUsersRequest{OrganizationID: &org, PageSize: &size}, scw.WithContext(ctx), scw.WithAllPages())
-	if err != nil {
-		return nil, err
-	}
-	var out []model.Found
-	for _, u := range r.Users {
-		if strings.EqualFold(u.Email, email) {
-			out = append(out, model.Found{ID: u.ID, Tags: u.Tags, CreatedAt: deref(u.CreatedAt)})
-		}
-	}
-	return out, nil
-}
-
-// findSSHKeys lists the SSH keys whose name, marker dropped, is name; Description holds the
-// full live name so that the owner can be read back from it.
-func (c *Client) findSSHKeys(ctx context.Context, name string) ([]model.Found, error) {
-	org := c.OrganizationID
-	size := uint32(maxPageSize)
-	r, err := c.iam.ListSSHKeys(&iam.ListSSHKeysRequest{OrganizationID: &org, Name: &name, PageSize: &size}, scw.WithContext(ctx), scw.WithAllPages())
-	if err != nil {
-		return nil, err
-	}
-	var out []model.Found
-	for _, k := range r.SSHKeys {
-		base, owner := model.ParseSSHKeyName(k.Name)
-		if base != name {
-			continue
-		}
-		var tags []string
-		if owner != "" {
-			tags = []string{model.OwnerTag(owner)}
-		}
-		out = append(out, model.Found{ID: k.ID, Tags: tags, Description: k.Name, CreatedAt: deref(k.CreatedAt)})
-	}
-	return out, nil
 }
