@@ -79,8 +79,11 @@ type Event struct {
 	ID       string
 	Err      error
 	Duration time.Duration
-	// Secret names the secrets-file entry written, for key creations.
+	// Secret names the secrets-file entry written, for key creations and members' logins.
 	Secret string
+	// Note qualifies a success the report must not leave unsaid (a member another apply
+	// created at the same moment, whose password this run therefore does not hold).
+	Note string
 }
 
 // ActionError is an action that failed.
@@ -182,6 +185,17 @@ type runner struct {
 	res       *Result
 	fatal     bool
 	unsettled []made // this phase's creations (settle.go)
+	notes     map[model.Key]string
+}
+
+// note attaches msg to the event of the action on key.
+func (r *runner) note(key model.Key, msg string) {
+	r.mu.Lock()
+	if r.notes == nil {
+		r.notes = map[model.Key]string{}
+	}
+	r.notes[key] = msg
+	r.mu.Unlock()
 }
 
 func (r *runner) runPhase(ctx, callCtx context.Context, actions []plan.Action) {
@@ -303,7 +317,10 @@ func (r *runner) run(ctx context.Context, a plan.Action) Event {
 	if err == nil && id != "" && a.Op != plan.Delete {
 		r.ids.set(a.Key, id)
 	}
-	return Event{ID: id, Err: err, Secret: secret}
+	r.mu.Lock()
+	note := r.notes[a.Key]
+	r.mu.Unlock()
+	return Event{ID: id, Err: err, Secret: secret, Note: note}
 }
 
 func (r *runner) tags(user []string) []string {
@@ -407,26 +424,51 @@ func updatePolicy(r *runner, ctx context.Context, a plan.Action) error {
 // the create is tried again. This is what keeps a lost response from making a twin. A clear
 // creation is settled against other runs' with its phase (settle.go).
 func (r *runner) create(ctx context.Context, key model.Key, parent string, do func() (string, error)) (string, error) {
+	id, _, err := r.createTold(ctx, made{key: key, parent: parent}, do)
+	return id, err
+}
+
+// origin says how a create came by the ID it returns.
+type origin int
+
+const (
+	madeHere  origin = iota // this run's create was answered with the resource
+	takenOver               // refused because the resource exists: another run of this stack made it
+	foundLost               // this run's answer was lost and the resource was found: by whom is unknown
+)
+
+// createTold is create that also tells how the ID was come by, for the kinds whose create
+// carries something only the creator knows (a member's password); m is what the phase's
+// settlement needs besides the ID.
+func (r *runner) createTold(ctx context.Context, m made, do func() (string, error)) (string, origin, error) {
+	key, parent := m.key, m.parent
 	const attempts = 3
 	var err error
 	for i := 0; i < attempts; i++ {
 		var id string
 		id, err = do()
 		if err == nil {
-			r.made(made{key: key, parent: parent, id: id})
-			return id, nil
+			m.id = id
+			r.made(m)
+			return id, madeHere, nil
+		}
+		if r.opts.IsAlreadyExists(err) && i == 0 {
+			// A unique name (group names are, iam_sdk.go) taken since the plan: by this stack
+			// (a concurrent apply), it is ours; else not ours to take.
+			id, err := r.taken(ctx, key, parent, err)
+			return id, takenOver, err
 		}
 		if r.opts.IsAlreadyExists(err) {
-			// A unique name (group names are, iam_sdk.go) taken since the plan: by this stack
-			// (a concurrent apply, or this create's lost answer), it is ours; else not ours to take.
-			return r.taken(ctx, key, parent, err)
+			// Refused on a retry after a lost answer: the first try may have made it.
+			id, err := r.taken(ctx, key, parent, err)
+			return id, foundLost, err
 		}
 		if !r.opts.IsAmbiguous(err) {
-			return "", err
+			return "", madeHere, err
 		}
 		found, ferr := r.w.Find(ctx, key.Kind, key.Name, parent)
 		if ferr != nil {
-			return "", fmt.Errorf("%w; looking it up failed too (%v): run iamsync again, it will find the resource if it was made", err, ferr)
+			return "", madeHere, fmt.Errorf("%w; looking it up failed too (%v): run iamsync again, it will find the resource if it was made", err, ferr)
 		}
 		owned := r.ours
 		if w, ok := winner(found, owned); ok {
@@ -437,10 +479,10 @@ func (r *runner) create(ctx context.Context, key model.Key, parent string, do fu
 					_ = r.delete(ctx, key.Kind, f.ID)
 				}
 			}
-			return w.ID, nil
+			return w.ID, foundLost, nil
 		}
 	}
-	return "", err
+	return "", madeHere, err
 }
 
 // taken settles a create refused because the name is in use.
@@ -585,7 +627,7 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	werr := r.putSecret(name, secrets.Credentials{AccessKey: accessKey, SecretKey: value})
 	if werr == nil {
 		// A concurrent apply elsewhere may have made this key too: settled with the phase.
-		r.made(made{key: a.Key, parent: appID, id: accessKey, desc: desc, replaced: a.ID, secret: name})
+		r.made(made{key: a.Key, parent: appID, id: accessKey, desc: desc, replaced: a.ID, secret: name, holds: accessKey})
 		return accessKey, name, nil
 	}
 	derr := r.w.DeleteAPIKey(ctx, accessKey)

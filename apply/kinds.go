@@ -16,8 +16,14 @@ import (
 // createUser creates a member. Without a welcome email, iamsync makes the initial password
 // itself and stores it before the member exists: a run killed after the create then leaves
 // the right password stored, and one killed before leaves an entry the next run overwrites,
-// never a member whose password nobody has. A create whose answer is lost is looked up by
-// email (create), and the stored password is the one the member got.
+// never a member whose password nobody has.
+//
+// The stored password must be the one the member got (issue 16). Only a create answered with
+// the member proves that; when another apply of the stack made the member at the same moment
+// (the email was taken since the plan, or its twin won the phase's settlement), or when this
+// run's answer was lost and the member was found, by whom is unknown, the entry is taken
+// back and the report says why: a password stored is never a wrong one. Such a member signs
+// in with an emailed code, as every new member may (emulator/doc.go).
 func createUser(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
 	u := a.Resource.(*model.User)
 	var password secrets.Value
@@ -35,9 +41,22 @@ func createUser(r *runner, ctx context.Context, a plan.Action) (string, string, 
 			return "", entry, fmt.Errorf("%w (%v); member %s was not created", ErrSecretWrite, err, u.Email)
 		}
 	}
-	id, err := r.create(ctx, a.Key, "", func() (string, error) {
+	id, how, err := r.createTold(ctx, made{key: a.Key, secret: entry, holds: u.Email}, func() (string, error) {
 		return r.w.CreateUser(ctx, u, r.tags(u.Tags), password)
 	})
+	if err == nil && entry != "" && how != madeHere {
+		why := "another apply of this stack created the member at the same moment: its password is in that apply's secrets store"
+		if how == foundLost {
+			why = "the API's answer to this run's create was lost and the member was found, created by this run or by another apply at the same moment: its password cannot be known"
+		}
+		if ferr := r.forget(entry, u.Email); ferr != nil {
+			why += fmt.Sprintf("; removing entry %s, which may not hold the member's password, failed (%v): delete it by hand", entry, ferr)
+		} else {
+			why += fmt.Sprintf(", so entry %s was removed from this run's store; the member can sign in with an emailed code", entry)
+		}
+		r.note(a.Key, why)
+		entry = ""
+	}
 	if err != nil {
 		return "", entry, err
 	}

@@ -56,9 +56,11 @@ type made struct {
 	key    model.Key
 	parent string // API keys: the application ID
 	id     string
-	// API keys: the marker description, the key being replaced (never a twin), the secrets
-	// entry written.
-	desc, replaced, secret string
+	// API keys: the marker description, the key being replaced (never a twin).
+	desc, replaced string
+	// The secrets entry written before the phase ended (a key's pair, a member's initial
+	// password) and what it holds: the access key, or the member's email.
+	secret, holds string
 }
 
 func (r *runner) made(m made) {
@@ -167,24 +169,29 @@ func (r *runner) settleOne(ctx context.Context, m made, found []model.Found) {
 	r.mu.Unlock()
 	msg := fmt.Sprintf("%s: another apply created it too, earlier: this run's copy %s was deleted and %s kept", m.key, m.id, w.ID)
 	if m.secret != "" {
-		msg += "; its secret is in that apply's secrets store, not this one's"
-		fg, ok := r.opts.Secrets.(forgetter)
-		r.mu.Lock()
-		var ferr error
-		if ok {
-			ferr = fg.Forget(m.secret, m.id)
+		msg += "; its credentials are in that apply's secrets store, not this one's"
+		what := "key"
+		if m.key.Kind == model.KindUser {
+			what = "member"
 		}
-		r.mu.Unlock()
-		switch {
-		case !ok:
-			msg += fmt.Sprintf(" (entry %s still holds the deleted key %s)", m.secret, m.id)
-		case ferr != nil:
-			msg += fmt.Sprintf(" (removing entry %s, which holds the deleted key %s, failed: %v)", m.secret, m.id, ferr)
-		default:
-			msg += fmt.Sprintf(" (entry %s, written for the deleted key, was removed)", m.secret)
+		if ferr := r.forget(m.secret, m.holds); ferr != nil {
+			msg += fmt.Sprintf(" (removing entry %s, which holds the credentials of the deleted %s %s, failed: %v)", m.secret, what, m.id, ferr)
+		} else {
+			msg += fmt.Sprintf(" (entry %s, written for the deleted %s, was removed)", m.secret, what)
 		}
 	}
 	r.warn(msg)
+}
+
+// forget takes back the secrets entry name, if the store can and it still holds holds.
+func (r *runner) forget(name, holds string) error {
+	fg, ok := r.opts.Secrets.(forgetter)
+	if !ok {
+		return errors.New("this secrets store cannot take an entry back")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fg.Forget(name, holds)
 }
 
 func (r *runner) warn(msg string) {

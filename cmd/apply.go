@@ -189,6 +189,9 @@ func printEvent(env Env, ev apply.Event, secretsFile string) {
 	if ev.Secret != "" {
 		line += fmt.Sprintf("; credentials in %s as %s", secretsFile, ev.Secret)
 	}
+	if ev.Note != "" {
+		line += "; " + ev.Note
+	}
 	fmt.Fprintf(env.Stderr, "%s [%s]\n", line, ev.Duration.Round(1e6))
 }
 

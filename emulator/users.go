@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,8 +32,17 @@ type user struct {
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 	Locked      bool      `json:"locked,omitempty"`
 	// HasPassword records that a password was set; the password itself is only in
-	// state.Issued (the secret canaries), never answered.
-	HasPassword bool `json:"has_password,omitempty"`
+	// state.Issued (the secret canaries), never answered. PasswordSHA256 lets tests check
+	// which password a member has (Server.HasPassword) without the state holding it twice.
+	HasPassword    bool   `json:"has_password,omitempty"`
+	PasswordSHA256 string `json:"password_sha256,omitempty"`
+}
+
+func (u *user) setPassword(s *Server, password string) {
+	u.HasPassword = true
+	sum := sha256.Sum256([]byte(password))
+	u.PasswordSHA256 = hex.EncodeToString(sum[:])
+	s.st.Issued = append(s.st.Issued, password)
 }
 
 // defaultLocale is what the API answers for a member created with locale "" (user-member,
@@ -257,8 +268,7 @@ func createUser(s *Server, c *call) (int, any, *apiError) {
 		u.Locale = defaultLocale
 	}
 	if m.Password != "" {
-		u.HasPassword = true
-		s.st.Issued = append(s.st.Issued, m.Password)
+		u.setPassword(s, m.Password)
 	}
 	s.st.Users[u.ID] = u
 	return http.StatusOK, s.userOut(u), nil
@@ -350,8 +360,7 @@ func updatePassword(s *Server, c *call) (int, any, *apiError) {
 	if req.Password == "" {
 		return 0, nil, errInvalid("password", "required", "value is required")
 	}
-	u.HasPassword = true
-	s.st.Issued = append(s.st.Issued, req.Password)
+	u.setPassword(s, req.Password)
 	u.UpdatedAt = c.now
 	return http.StatusOK, s.userOut(u), nil
 }
@@ -403,6 +412,19 @@ func deleteUser(s *Server, c *call) (int, any, *apiError) {
 		}
 	}
 	return http.StatusNoContent, nil, nil
+}
+
+// HasPassword reports whether the member userID's password is password: what a sign-in would
+// check, for tests that must know whether a stored password is the real one.
+func (s *Server) HasPassword(userID, password string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.st.Users[userID]
+	if !ok || !u.HasPassword {
+		return false
+	}
+	sum := sha256.Sum256([]byte(password))
+	return u.PasswordSHA256 == hex.EncodeToString(sum[:])
 }
 
 // AddUser seeds a member user and returns its ID. Emails are unique in an organization.

@@ -34,7 +34,7 @@ import (
 func JournalPath(path string) string { return path + ".journal" }
 
 // record is one journal line: an entry stored (an API key's pair, or a member's login), or
-// (Forget) an entry removed if it still holds AccessKey.
+// (Forget) an entry removed if it still holds AccessKey (for a member's login: its email).
 type record struct {
 	Name      string `json:"name"`
 	AccessKey string `json:"access_key,omitempty"`
@@ -74,10 +74,11 @@ func (a *Appender) PutAll(entries map[string]Credentials) error {
 	return a.write(recs)
 }
 
-// Forget removes the entry name if it still holds accessKey (a key this run stored and then
-// deleted again).
-func (a *Appender) Forget(name, accessKey string) error {
-	return a.write([]record{{Name: name, AccessKey: accessKey, Forget: true}})
+// Forget removes the entry name if it still holds holds: the access key of a key this run
+// stored and then deleted again, or the email of a member whose password this run stored but
+// cannot vouch for.
+func (a *Appender) Forget(name, holds string) error {
+	return a.write([]record{{Name: name, AccessKey: holds, Forget: true}})
 }
 
 func (a *Appender) write(recs []record) error {
@@ -194,12 +195,13 @@ func (d *document) apply(r record) {
 		d.set(r.Name, Credentials{AccessKey: r.AccessKey, SecretKey: New(r.SecretKey), Email: r.Email, Password: New(r.Password)})
 		return
 	}
-	if c, ok := d.get(r.Name); !ok || c.AccessKey != r.AccessKey {
+	if c, ok := d.get(r.Name); !ok || c.holds() != r.AccessKey {
 		return
 	}
 	if d.flat != nil {
-		delete(d.flat, r.Name+"_ACCESS_KEY")
-		delete(d.flat, r.Name+"_SECRET_KEY")
+		for _, suffix := range []string{"_ACCESS_KEY", "_SECRET_KEY", "_EMAIL", "_PASSWORD"} {
+			delete(d.flat, r.Name+suffix)
+		}
 		return
 	}
 	delete(d.entries, r.Name)

@@ -305,3 +305,39 @@ func TestAppenderKeepsMemberLogins(t *testing.T) {
 		}
 	}
 }
+
+// A member's login is taken back by its email (issue 16: a password this run cannot vouch for),
+// in every format, and only when the entry still holds that email.
+func TestAppenderForgetsMemberLogins(t *testing.T) {
+	for _, ext := range []string{".env", ".json", ".yaml"} {
+		t.Run(ext, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s"+ext)
+			a := Open(path).Appender()
+			login := Credentials{Email: "alice@example.com", Password: New("login-" + canary)}
+			if err := a.PutAll(map[string]Credentials{"ALICE": login, "K": creds(1)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Forget("ALICE", "bob@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			mustGet(t, path, "ALICE")
+			if err := a.Forget("ALICE", "alice@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, _ := Open(path).Get("ALICE"); ok {
+				t.Fatal("ALICE still there after Forget and the fold")
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), "login-"+canary) || strings.Contains(string(data), "alice@example.com") {
+				t.Fatalf("the forgotten login is still in the file:\n%s", data)
+			}
+			mustGet(t, path, "K")
+		})
+	}
+}

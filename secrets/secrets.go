@@ -43,3 +43,12 @@ type Credentials struct {
 	Email     string
 	Password  Value
 }
+
+// holds is what names the credentials without revealing them: an API key's access key, or a
+// member's email.
+func (c Credentials) holds() string {
+	if c.AccessKey != "" {
+		return c.AccessKey
+	}
+	return c.Email
+}
