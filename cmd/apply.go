@@ -120,6 +120,8 @@ func runApply(ctx context.Context, env Env, args []string) int {
 		return ExitOK
 	}
 	after := s.conn.client.Stats()
+	// The next plan finds the rules of the policies this run created in the rule cache.
+	_, _ = s.conn.client.SeedRuleCache()
 	return report(env, out.Result, after.Requests-before.Requests, after.Retries-before.Retries, f.secrets.dest(f.secretsFile))
 }
 

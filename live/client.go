@@ -42,6 +42,7 @@ type Client struct {
 	transport      *transport
 	apiURL         string // keys the rule cache
 	sdk            *scw.Client
+	seeds          ruleSeeds // rules of the policies this client created, for the rule cache
 }
 
 // ErrNoCredentials is returned when no access key, secret key or organization is configured.

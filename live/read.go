@@ -195,6 +195,7 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		return nil, err
 	}
 	s.cache.save(s.policies)
+	c.seeds.readUnder(s.cache)
 	return s, nil
 }
 

@@ -321,3 +321,74 @@ func sorted(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Issue 18: the policies a client creates are seeded into the cache of its last read, so the
+// next read finds their rules without a call; the seeded rules are what a read would give.
+func TestCreatedPoliciesSeedTheCache(t *testing.T) {
+	f := newCacheFixture(t, 3)
+	if _, n := f.read(t, f.cache); n != 3 {
+		t.Fatalf("cold read: %d rules calls, want 3", n)
+	}
+	created := []string{}
+	for i, rules := range [][]model.Rule{
+		{{PermissionSets: []string{"IAMReadOnly"}, Organization: true}},
+		{{PermissionSets: []string{"InstancesReadOnly", "ObjectStorageReadOnly"}, Projects: []string{f.emu.Owner().ProjectID}, Condition: "request.ip == \"192.0.2.1\""},
+			{PermissionSets: []string{"ProjectManager"}, Organization: true}},
+	} {
+		id, err := f.cl.CreatePolicy(context.Background(), &model.Policy{Name: fmt.Sprint("seeded-", i), Rules: rules}, []string{model.OwnerTag("s")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, id)
+	}
+	n, err := f.cl.SeedRuleCache()
+	if err != nil || n != 2 {
+		t.Fatalf("seeded %d (%v), want 2", n, err)
+	}
+	got, calls := f.read(t, f.cache)
+	if calls != 0 {
+		t.Fatalf("read after the creates: %d rules calls, want 0", calls)
+	}
+	if diff := cmp.Diff(f.fresh(t).Policies, got.Policies); diff != "" {
+		t.Fatalf("seeded rules differ from a fresh read (-fresh +seeded):\n%s", diff)
+	}
+	// A change behind iamsync's back after the seed moves updated_at: read again.
+	if _, err := f.iam.SetRules(&iam.SetRulesRequest{PolicyID: created[0], Rules: []*iam.RuleSpecs{{PermissionSetNames: &[]string{"IAMManager"}, OrganizationID: scw.StringPtr(f.emu.OrganizationID())}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, calls := f.read(t, f.cache); calls != 1 {
+		t.Fatalf("read after a change to a seeded policy: %d rules calls, want 1", calls)
+	}
+}
+
+// Seeds are dropped, not merged, into a cache saved since under other projects.
+func TestSeedsKeepOutOfAnotherProjectsKey(t *testing.T) {
+	f := newCacheFixture(t, 1)
+	f.read(t, f.cache)
+	if _, err := f.cl.CreatePolicy(context.Background(), &model.Policy{Name: "seeded", Rules: []model.Rule{{PermissionSets: []string{"IAMReadOnly"}, Organization: true}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.proj.CreateProject(&account.ProjectAPICreateProjectRequest{Name: "another", OrganizationID: f.emu.OrganizationID()}); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := newClientFor(t, f.emu)
+	if _, err := other.Read(context.Background(), ReadOptions{RuleCache: f.cache}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.cl.SeedRuleCache(); n != 0 || err == nil {
+		t.Fatalf("seeded %d (%v) into a cache of other projects", n, err)
+	}
+}
+
+// newClientFor is a second client of emu (another run of iamsync).
+func newClientFor(t *testing.T, emu *emulator.Server) (*Client, error) {
+	t.Helper()
+	c := emu.Owner()
+	url := emu.URL()
+	cl, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &c.AccessKey, SecretKey: &c.SecretKey,
+		DefaultOrganizationID: &c.OrganizationID}, Retry: RetryPolicy{BaseDelay: 1, RatePerSec: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, nil
+}

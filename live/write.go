@@ -107,6 +107,7 @@ func (c *Client) CreatePolicy(ctx context.Context, p *model.Policy, tags []strin
 	if err != nil {
 		return "", err
 	}
+	c.seeds.created(out, req.Rules)
 	return out.ID, nil
 }
 

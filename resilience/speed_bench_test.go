@@ -100,6 +100,12 @@ func BenchmarkIssue11(b *testing.B) {
 				r.report(b, "")
 				b.ReportMetric(float64(r.calls)/float64(r.writes), "calls/write")
 				b.ReportMetric(float64(r.calls-r.writes), "reads")
+				// Issue 18: the plan right after the apply, on the cache the apply seeded.
+				next := o.measure(b, exe, "plan", "--detailed-exitcode", "manifests")
+				if next.res.code != 0 {
+					b.Fatalf("plan after the apply:\n%s", next.res)
+				}
+				next.report(b, "next-plan-")
 			}
 		})
 	}
