@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/plan"
 )
 
 // FormatVersion is the version of the JSON report (README.md, "JSON report").
@@ -71,7 +72,7 @@ type Report struct {
 	// Unmanaged lists the live resources no stack owns and the provider does not manage.
 	Unmanaged []Resource `json:"unmanaged"`
 	// UnusedSilences are manifest silences that matched no finding: stale ones to remove.
-	UnusedSilences []UnusedSilence `json:"unsilenceIDsilences,omitempty"`
+	UnusedSilences []UnusedSilence `json:"unused_silences,omitempty"`
 	// AttributionNote says why drift findings are not (all) attributed: the logs could not be
 	// read, or there were too many findings to look up (attribution.go).
 	AttributionNote string `json:"-"`
@@ -201,56 +202,27 @@ func files(d *model.Org) map[string]bool {
 // declared maps every manifest element's key to its position.
 func declared(d *model.Org) map[model.Key]model.Pos {
 	m := map[model.Key]model.Pos{}
-	for _, a := range d.Applications {
-		m[a.Key()] = a.Pos
-	}
-	for _, g := range d.Groups {
-		m[g.Key()] = g.Pos
-	}
-	for _, p := range d.Policies {
-		m[p.Key()] = p.Pos
-	}
-	for _, k := range d.APIKeys {
-		m[k.Key()] = k.Pos
+	for r := range d.Resources() {
+		m[r.Key()] = r.Metadata().Pos
 	}
 	return m
 }
 
-// belonging is the set of live keys that are the manifests' elements: declared, and owned by
-// the stack or unowned and adopted.
+// belonging is the set of live keys that are the manifests' elements: declared, and taken by
+// the stack as the plan takes them (plan.Claims).
 func belonging(d, l *model.Org) map[model.Key]bool {
-	adopt := map[model.Key]bool{}
-	decl := map[model.Key]bool{}
-	mark := func(k model.Key, m *model.Meta) {
-		decl[k] = true
-		adopt[k] = m.Adopt
-	}
-	for _, a := range d.Applications {
-		mark(a.Key(), &a.Meta)
-	}
-	for _, g := range d.Groups {
-		mark(g.Key(), &g.Meta)
-	}
-	for _, p := range d.Policies {
-		mark(p.Key(), &p.Meta)
-	}
-	for _, k := range d.APIKeys {
-		mark(k.Key(), &k.Meta)
+	decl := map[model.Key]*model.Meta{}
+	for r := range d.Resources() {
+		decl[r.Key()] = r.Metadata()
 	}
 	out := map[model.Key]bool{}
-	check := func(k model.Key, m *model.Meta) {
-		if decl[k] && !m.Managed && (m.Owner == d.Stack && d.Stack != "" || m.Owner == "" && adopt[k]) {
-			out[k] = true
+	for r := range l.Resources() {
+		if r.Key().Kind == model.KindAPIKey {
+			continue // below: keys may be adopted by access key
 		}
-	}
-	for _, a := range l.Applications {
-		check(a.Key(), &a.Meta)
-	}
-	for _, g := range l.Groups {
-		check(g.Key(), &g.Meta)
-	}
-	for _, p := range l.Policies {
-		check(p.Key(), &p.Meta)
+		if dm, ok := decl[r.Key()]; ok && plan.Claims(d.Stack, r.Key().Kind, dm, r.Metadata()) {
+			out[r.Key()] = true
+		}
 	}
 	byID := map[string]model.Key{}
 	for _, k := range d.APIKeys {
@@ -263,7 +235,9 @@ func belonging(d, l *model.Org) map[model.Key]bool {
 			out[dk] = true // adopted by access key (see merge)
 			continue
 		}
-		check(k.Key(), &k.Meta)
+		if dm, ok := decl[k.Key()]; ok && plan.Claims(d.Stack, model.KindAPIKey, dm, &k.Meta) {
+			out[k.Key()] = true
+		}
 	}
 	return out
 }
@@ -276,17 +250,11 @@ func silence(d *model.Org, fs []Finding) []UnusedSilence {
 		pos model.Pos
 	}
 	m := map[model.Key]at{}
-	for _, a := range d.Applications {
-		m[a.Key()] = at{a.Ignore, a.Pos}
-	}
-	for _, g := range d.Groups {
-		m[g.Key()] = at{g.Ignore, g.Pos}
-	}
-	for _, p := range d.Policies {
-		m[p.Key()] = at{p.Ignore, p.Pos}
-	}
-	for _, k := range d.APIKeys {
-		m[k.Key()] = at{k.Ignore, k.Pos}
+	// Every kind, through the one iterator: a loop per kind once left members, SSH keys and
+	// security settings unsilenceable (issue 17).
+	for r := range d.Resources() {
+		meta := r.Metadata()
+		m[r.Key()] = at{meta.Ignore, meta.Pos}
 	}
 	used := map[silenceID]bool{}
 	for i := range fs {

@@ -519,3 +519,40 @@ applications:
 		t.Errorf("IAM202 (-want +got):\n%s", diff)
 	}
 }
+
+// Silences on the kinds added after the first four (issue 17: the silencing loop once covered
+// applications, groups, policies and keys only, though README promised every kind).
+func TestSilenceEveryKind(t *testing.T) {
+	body := `
+users:
+  - email: bob@example.com
+    send_welcome_email: true
+    audit: {ignore: [{rule: IAM401, reason: "MFA enrolment booked for Monday"}]}
+  - email: carol@example.com
+    send_welcome_email: true
+security_settings:
+  max_api_key_expiration: 0s
+  audit: {ignore: [{rule: IAM404, reason: "keys without expiry until the migration ends"}]}
+`
+	l := emptyLive()
+	l.Users = append(l.Users,
+		&model.User{Meta: model.Meta{ID: "u-bob", Owner: "s"}, Email: "bob@example.com"},
+		&model.User{Meta: model.Meta{ID: "u-carol", Owner: "s"}, Email: "carol@example.com"})
+	zero := time.Duration(0)
+	l.SecuritySettings = &model.SecuritySettings{Meta: model.Meta{ID: orgID}, MaxAPIKeyExpiration: &zero}
+	rep := run(t, load(t, body), l, nil)
+	if diff := cmp.Diff([]string{"user/bob@example.com iam.yaml:5 silenced", "user/carol@example.com iam.yaml:8"}, found(rep, "IAM401")); diff != "" {
+		t.Errorf("IAM401 (-want +got):\n%s", diff)
+	}
+	for _, f := range rep.Findings {
+		if f.Code == "IAM404" && f.Suppressed == nil {
+			t.Errorf("IAM404 not silenced: %v", f)
+		}
+	}
+	if len(found(rep, "IAM404")) == 0 {
+		t.Error("no IAM404 finding: the silence has nothing to show on")
+	}
+	if len(rep.UnusedSilences) != 0 {
+		t.Errorf("unused silences: %+v", rep.UnusedSilences)
+	}
+}

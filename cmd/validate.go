@@ -128,9 +128,22 @@ func validateSummary(files []string, org *model.Org, ds schema.Diagnostics) stri
 		}
 		return fmt.Sprintf("%s in %s", count(n, "error", "errors"), count(len(inFiles), "file", "files"))
 	}
-	return fmt.Sprintf("ok: %s, %s, %s, %s, %s", count(len(files), "file", "files"),
-		count(len(org.Applications), "application", "applications"), count(len(org.Groups), "group", "groups"),
-		count(len(org.Policies), "policy", "policies"), count(len(org.APIKeys), "API key", "API keys"))
+	// Every kind the manifests declare, in dependency order (model.Kinds): a list of the
+	// first four kinds once printed "0 applications" for a set of SSH keys.
+	parts := []string{count(len(files), "file", "files")}
+	for _, k := range model.Kinds {
+		n := 0
+		for range org.ResourcesOf(k) {
+			n++
+		}
+		if n > 0 {
+			parts = append(parts, k.Count(n))
+		}
+	}
+	if len(parts) == 1 {
+		parts = append(parts, "no resources")
+	}
+	return "ok: " + strings.Join(parts, ", ")
 }
 
 func count(n int, one, many string) string {

@@ -32,6 +32,31 @@ const (
 // Kinds lists every kind in dependency order (creations run in this order, deletions in reverse).
 var Kinds = []Kind{KindSecuritySettings, KindApplication, KindUser, KindGroup, KindSSHKey, KindAPIKey, KindPolicy}
 
+// Count says n resources of kind k in words: "1 application", "3 policies", "2 SSH keys".
+func (k Kind) Count(n int) string {
+	one, many := kindNouns[k][0], kindNouns[k][1]
+	if one == "" {
+		one, many = string(k), string(k)+"s"
+	}
+	switch {
+	case k == KindSecuritySettings && n == 1:
+		return one // there is one per organization: "1" would say nothing
+	case n == 1:
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+var kindNouns = map[Kind][2]string{
+	KindSecuritySettings: {"security settings", "security settings"},
+	KindApplication:      {"application", "applications"},
+	KindUser:             {"member", "members"},
+	KindGroup:            {"group", "groups"},
+	KindSSHKey:           {"SSH key", "SSH keys"},
+	KindAPIKey:           {"API key", "API keys"},
+	KindPolicy:           {"policy", "policies"},
+}
+
 // Rank is the position of k in Kinds, used to order actions.
 func (k Kind) Rank() int {
 	for i, kk := range Kinds {

@@ -101,3 +101,21 @@ func (df *differ) conflict(key model.Key, pos model.Pos, id, reason, hint string
 func (df *differ) deletable(m *model.Meta) bool {
 	return m.Owner == df.stack && !m.Managed && !df.claimed[m]
 }
+
+// Claims reports whether a stack that declares a resource of kind k (with metadata d) takes
+// the live resource with metadata l, of the same key, for its own, as the differ does: owned
+// by the stack, or owned by nobody and adopted (adopt: true, or a kind adopted without it).
+// Several candidates of one key are the differ's to judge (a conflict); this is the rule for
+// one, which audit uses to tell its findings from another owner's.
+func Claims(stack string, k model.Kind, d, l *model.Meta) bool {
+	kd := kindDiffs[k]
+	switch {
+	case l.Managed:
+		return false
+	case kd.singleton:
+		return true
+	case l.Owner != "":
+		return stack != "" && l.Owner == stack
+	}
+	return d.Adopt || kd.adoptUnowned
+}
