@@ -107,7 +107,7 @@ func Deceptive(s string) bool { return len(Suspects(s)) > 0 }
 
 // Suspects lists the characters of s that are not what they look like, with their code point,
 // name when known, and 1-based position in characters: "U+0430 CYRILLIC SMALL LETTER A at 1",
-// "U+0020 SPACE at 7 (trailing)".
+// "trailing U+0020 SPACE at 7", "U+FF41 (a form of "a") at 1".
 func Suspects(s string) []string {
 	var out []string
 	lead := len(s) - len(strings.TrimLeftFunc(s, unicode.IsSpace))
@@ -118,15 +118,15 @@ func Suspects(s string) []string {
 		var what string
 		switch g, ok := homoglyphs[r]; {
 		case off < lead:
-			what = describe(r, invisibleNames[r]) + fmt.Sprintf(" at %d (leading)", i)
+			what = "leading " + describe(r, invisibleNames[r]) + fmt.Sprintf(" at %d", i)
 		case off >= trail:
-			what = describe(r, invisibleNames[r]) + fmt.Sprintf(" at %d (trailing)", i)
+			what = "trailing " + describe(r, invisibleNames[r]) + fmt.Sprintf(" at %d", i)
 		case ok:
 			what = describe(r, g.name) + fmt.Sprintf(" at %d", i)
 		case r == '\t' || (unsafeRune(r) && r != ' '):
 			what = describe(r, invisibleNames[r]) + fmt.Sprintf(" at %d", i)
 		case norm.NFKC.String(string(r)) != string(r):
-			what = describe(r, "") + fmt.Sprintf(" at %d (a compatibility form of %s)", i, Quote(norm.NFKC.String(string(r))))
+			what = describe(r, "") + fmt.Sprintf(" (a form of %s) at %d", Quote(norm.NFKC.String(string(r))), i)
 		}
 		if what != "" {
 			out = append(out, what)

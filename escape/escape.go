@@ -18,6 +18,7 @@ package escape
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -166,20 +167,32 @@ func HTML(s string) string { return html.Replace(Printable(s)) }
 // |, code spans included (and shows \| in a code span as |).
 func TableCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-// Message renders a message iamsync composed (a reason, a finding, a warning) as Markdown
-// prose: each double-quoted Go literal in it (how messages quote names and values) becomes
-// inline code of its Name, the rest is escaped prose. As a second line of defence, a word of
-// the prose with @ or :// (an unquoted email, mention or link) is inline code too, and a
-// stray quote makes the rest of the message code.
+// Message renders a message iamsync composed (a reason, a hint, a finding, a warning) as
+// Markdown prose: each double-quoted Go literal in it (how messages quote names and values)
+// becomes inline code of its Name, each `backquoted` command inline code of its text, and the
+// rest is escaped prose. As a second line of defence, a word of the prose with @ or :// (an
+// unquoted email, mention or link) is inline code too, and a stray quote makes the rest of the
+// message code: whatever the message holds, nothing in it renders as a link, an image, a
+// mention or HTML.
 func Message(s string) string {
 	var b strings.Builder
 	for s != "" {
-		i := strings.IndexByte(s, '"')
+		i := strings.IndexAny(s, "\"`")
 		if i < 0 {
 			b.WriteString(prose(s))
 			break
 		}
 		b.WriteString(prose(s[:i]))
+		if s[i] == '`' {
+			end := strings.IndexByte(s[i+1:], '`')
+			if end < 0 {
+				b.WriteString(CodeSpan(s[i:]))
+				break
+			}
+			b.WriteString(CodeSpan(s[i+1 : i+1+end]))
+			s = s[i+1+end+1:]
+			continue
+		}
 		lit, err := strconv.QuotedPrefix(s[i:])
 		if err != nil {
 			b.WriteString(CodeSpan(s[i:]))
@@ -192,11 +205,14 @@ func Message(s string) string {
 	return b.String()
 }
 
+// mentionOrLink finds what GitHub would turn into a mention, an email link or a URL.
+var mentionOrLink = regexp.MustCompile(`@\w|://|(?i)^www\.`)
+
 // prose escapes text between a message's quoted literals, word by word.
 func prose(s string) string {
 	words := strings.Split(s, " ")
 	for i, w := range words {
-		if strings.Contains(w, "@") || strings.Contains(w, "://") || strings.HasPrefix(strings.ToLower(w), "www.") {
+		if mentionOrLink.MatchString(w) {
 			words[i] = CodeSpan(w)
 		} else {
 			words[i] = Markdown(w)

@@ -111,6 +111,8 @@ func TestMessage(t *testing.T) {
 		`quoted "a\"b" then <img src=x>`:             "quoted `\"a\\\"b\"` then &lt;img src=x&gt;",
 		"its description mentions \"ci\u200b\"":      "its description mentions `\"ci\\u200b\"`",
 		"it's fine: a policy grants AllProductsFull": "it's fine: a policy grants AllProductsFull",
+		"add `adopt: true` or run `x`":               "add `adopt: true` or run `x`",
+		"open `tick":                                 "open `` `tick ``",
 	} {
 		if got := Message(in); got != want {
 			t.Errorf("Message(%q)\n got %s\nwant %s", in, got, want)
@@ -125,9 +127,10 @@ func TestLookAlike(t *testing.T) {
 		suspects []string
 	}{
 		{"аdmins", "admins", true, []string{"U+0430 CYRILLIC SMALL LETTER A at 1"}},
-		{"admins ", "admins", true, []string{"U+0020 SPACE at 7 (trailing)"}},
+		{"admins ", "admins", true, []string{"trailing U+0020 SPACE at 7"}},
+		{" admins", "admins", true, []string{"leading U+0020 SPACE at 1"}},
 		{"ad\u200bmins", "admins", true, []string{"U+200B ZERO WIDTH SPACE at 3"}},
-		{"ａdmins", "admins", true, []string{`U+FF41 at 1 (a compatibility form of "a")`}},
+		{"ａdmins", "admins", true, []string{`U+FF41 (a form of "a") at 1`}},
 		{"ci–deployer", "ci-deployer", true, []string{"U+2013 EN DASH at 3"}},
 		{"οps", "ops", true, []string{"U+03BF GREEK SMALL LETTER OMICRON at 1"}},
 		{"Admins", "admins", false, nil},
