@@ -151,12 +151,6 @@ var markdown = strings.NewReplacer("\\", `\\`, "&", "&amp;", "<", "&lt;", ">", "
 // control goes through Code or Message instead.
 func Markdown(s string) string { return markdown.Replace(Printable(s)) }
 
-var markdownHint = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)
-
-// MarkdownHint is Markdown but for backticks: hints quote what to type as code. Only for text
-// iamsync writes itself; a hint that mentions a name quotes it, and goes through Message.
-func MarkdownHint(s string) string { return markdownHint.Replace(Printable(s)) }
-
 var html = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
 
 // HTML escapes s, made Printable, for HTML, where Markdown is not read. Text from outside goes

@@ -66,9 +66,6 @@ func TestMarkdown(t *testing.T) {
 	if got := Markdown("<b>*x*</b> [l](u) `c` a|b ~~s~~ \\"); got != "&lt;b&gt;\\*x\\*&lt;/b&gt; \\[l\\](u) \\`c\\` a\\|b \\~\\~s\\~\\~ \\\\" {
 		t.Errorf("Markdown = %q", got)
 	}
-	if got := MarkdownHint("run `iamsync plan` <now>"); got != "run `iamsync plan` &lt;now&gt;" {
-		t.Errorf("MarkdownHint = %q", got)
-	}
 	for in, want := range map[string]string{
 		"a``b":     "```a``b```",
 		"`x":       "`` `x ``",
