@@ -3,6 +3,7 @@ package access
 import (
 	"cmp"
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"io"
 	"slices"
 	"strings"
@@ -45,7 +46,7 @@ func RenderMarkdown(w io.Writer, r *Report, opts MarkdownOptions) error {
 	if high := highGains(r); len(high) > 0 {
 		b.WriteString("\n> [!CAUTION]\n> **High-risk access gained:**\n")
 		for i, h := range high {
-			line := fmt.Sprintf("> - %s: %s\n", codeSpan(printable(h.who.String())), mdGrant(h.g))
+			line := fmt.Sprintf("> - %s: %s\n", escape.Code(h.who.String()), mdGrant(h.g))
 			if i == mdMaxCallout || b.Len()+len(line)+mdFooterReserved > limit {
 				fmt.Fprintf(&b, "> - and %s\n", plural(len(high)-i, "more high-risk grant", "more high-risk grants"))
 				break
@@ -104,9 +105,9 @@ func highestGained(c Change) Tier {
 
 // mdGrant is a grant in Markdown, with its first path.
 func mdGrant(g Grant) string {
-	s := fmt.Sprintf("%s on %s", codeSpan(printable(g.PermissionSet)), mdEscape(printable(g.Scope.String())))
+	s := fmt.Sprintf("%s on %s", escape.Code(g.PermissionSet), mdScope(g.Scope))
 	if g.Condition != "" {
-		s += " if " + codeSpan(printable(g.Condition))
+		s += " if " + escape.CodeSpan(g.Condition)
 	}
 	if g.ExpiresAt != nil {
 		s += " until " + g.ExpiresAt.UTC().Format(time.RFC3339)
@@ -123,13 +124,13 @@ func mdGrant(g Grant) string {
 func mdPath(p Path) string {
 	var b strings.Builder
 	if p.Group != "" {
-		fmt.Fprintf(&b, "through group %s, ", codeSpan(printable(p.Group)))
+		fmt.Fprintf(&b, "through group %s, ", escape.Code(p.Group))
 	}
-	fmt.Fprintf(&b, "policy %s", codeSpan(printable(p.Policy)))
+	fmt.Fprintf(&b, "policy %s", escape.Code(p.Policy))
 	if p.Pos.IsZero() {
-		fmt.Fprintf(&b, ", rule %s", codeSpan(printable(p.Rule)))
+		fmt.Fprintf(&b, ", rule %s", escape.Code(p.Rule))
 	} else {
-		fmt.Fprintf(&b, " (%s)", codeSpan(printable(p.Pos.String())))
+		fmt.Fprintf(&b, " (%s)", escape.Code(p.Pos.String()))
 	}
 	return b.String()
 }
@@ -142,7 +143,7 @@ func mdBlock(c Change) string {
 		counts += fmt.Sprintf(" (%d high)", countTier(c.Gained, High))
 	}
 	counts += fmt.Sprintf(", %d lost", len(c.Lost))
-	fmt.Fprintf(&b, "\n<details><summary><code>%s</code>: %s</summary>\n\n", htmlText(printable(c.Principal.String())), counts)
+	fmt.Fprintf(&b, "\n<details><summary><code>%s</code>: %s</summary>\n\n", escape.HTML(escape.Name(c.Principal.String())), counts)
 	b.WriteString("| | tier | permission set | scope | condition | given by |\n| --- | --- | --- | --- | --- | --- |\n")
 	rows := 0
 	row := func(sign string, g Grant) {
@@ -152,7 +153,7 @@ func mdBlock(c Change) string {
 		}
 		cond := ""
 		if g.Condition != "" {
-			cond = codeSpan(printable(g.Condition))
+			cond = escape.CodeSpan(g.Condition)
 		}
 		if g.ExpiresAt != nil {
 			cond = strings.TrimSpace(cond + " until " + g.ExpiresAt.UTC().Format(time.RFC3339))
@@ -161,8 +162,8 @@ func mdBlock(c Change) string {
 		for i, p := range g.Paths {
 			paths[i] = mdPath(p)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sign, tier, cell(codeSpan(printable(g.PermissionSet))),
-			cell(mdEscape(printable(g.Scope.String()))), cell(cond), cell(strings.Join(paths, "; ")))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sign, tier, escape.TableCell(escape.Code(g.PermissionSet)),
+			escape.TableCell(mdScope(g.Scope)), escape.TableCell(cond), escape.TableCell(strings.Join(paths, "; ")))
 		rows++
 	}
 	all := len(c.Gained) + len(c.Lost)
@@ -206,7 +207,7 @@ func mdLeftOver(left []Change, room int) string {
 		if t := highestGained(c); t != 0 {
 			high = t.String()
 		}
-		row := fmt.Sprintf("| %s | %d | %d | %s |\n", cell(codeSpan(printable(c.Principal.String()))), len(c.Gained), len(c.Lost), high)
+		row := fmt.Sprintf("| %s | %d | %d | %s |\n", escape.TableCell(escape.Code(c.Principal.String())), len(c.Gained), len(c.Lost), high)
 		if len(head)+rows.Len()+len(row)+mdFooterReserved > room {
 			break
 		}
@@ -239,7 +240,15 @@ func unattachedNote(r *Report) string {
 			names = append(names, fmt.Sprintf("and %d more", len(r.Unattached)-i))
 			break
 		}
-		names = append(names, codeSpan(printable(n)))
+		names = append(names, escape.Code(n))
 	}
 	return fmt.Sprintf("\nNow attached to no principal (they grant nothing until one is set): %s.\n", strings.Join(names, ", "))
+}
+
+// mdScope is a scope in Markdown: the project's name, which the organization sets, as code.
+func mdScope(s Scope) string {
+	if s.Kind == ScopeProject {
+		return "project " + escape.Code(s.Project)
+	}
+	return s.String()
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"bufio"
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"io"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ func RenderText(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(summaryLine(r, func(s string) string { return s }) + "\n")
 	for _, c := range r.Changes {
-		fmt.Fprintf(bw, "\n%s\n", printable(c.Principal.String()))
+		fmt.Fprintf(bw, "\n%s\n", escape.Name(c.Principal.String()))
 		for _, g := range c.Gained {
 			textGrant(bw, "+", g)
 		}
@@ -26,7 +27,7 @@ func RenderText(w io.Writer, r *Report) error {
 	if len(r.Unattached) > 0 {
 		names := make([]string, len(r.Unattached))
 		for i, n := range r.Unattached {
-			names[i] = printable(n)
+			names[i] = escape.Name(n)
 		}
 		fmt.Fprintf(bw, "\nNow attached to no principal (they grant nothing until one is set): %s.\n", strings.Join(names, ", "))
 	}
@@ -45,13 +46,13 @@ func textGrant(w *bufio.Writer, sign string, g Grant) {
 func (g Grant) Text() string { return grantText(g) }
 
 // Text is p as the text report shows it (kind/name), escaped for a terminal.
-func (p Principal) Text() string { return printable(p.String()) }
+func (p Principal) Text() string { return escape.Name(p.String()) }
 
 // grantText is a grant in words: SET on SCOPE [if CONDITION] [until TIME].
 func grantText(g Grant) string {
-	s := fmt.Sprintf("%s on %s", printable(g.PermissionSet), printable(g.Scope.String()))
+	s := fmt.Sprintf("%s on %s", escape.Name(g.PermissionSet), textScope(g.Scope))
 	if g.Condition != "" {
-		s += " if " + printable(g.Condition)
+		s += " if " + escape.Printable(g.Condition)
 	}
 	if g.ExpiresAt != nil {
 		s += " until " + g.ExpiresAt.UTC().Format(time.RFC3339)
@@ -63,13 +64,13 @@ func grantText(g Grant) string {
 func pathText(p Path) string {
 	var b strings.Builder
 	if p.Group != "" {
-		fmt.Fprintf(&b, "through group %s, ", printable(p.Group))
+		fmt.Fprintf(&b, "through group %s, ", escape.Name(p.Group))
 	}
-	fmt.Fprintf(&b, "policy %s", printable(p.Policy))
+	fmt.Fprintf(&b, "policy %s", escape.Name(p.Policy))
 	if p.Pos.IsZero() {
-		fmt.Fprintf(&b, ", rule %s", printable(p.Rule))
+		fmt.Fprintf(&b, ", rule %s", escape.Name(p.Rule))
 	} else {
-		fmt.Fprintf(&b, " (%s)", printable(p.Pos.String()))
+		fmt.Fprintf(&b, " (%s)", escape.Name(p.Pos.String()))
 	}
 	return b.String()
 }
@@ -110,4 +111,12 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// textScope is a scope in text, the project's name shown as escape.Name shows names.
+func textScope(s Scope) string {
+	if s.Kind == ScopeProject {
+		return "project " + escape.Name(s.Project)
+	}
+	return s.String()
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/plan"
 	"github.com/iamsync/iamsync/secrets"
@@ -93,7 +94,7 @@ type ActionError struct {
 }
 
 func (e *ActionError) Error() string {
-	return fmt.Sprintf("%s %s: %v", e.Action.Op, e.Action.Key, e.Err)
+	return fmt.Sprintf("%s %s: %v", e.Action.Op, escape.Name(e.Action.Key.String()), e.Err)
 }
 func (e *ActionError) Unwrap() error { return e.Err }
 
@@ -494,7 +495,7 @@ func (r *runner) taken(ctx context.Context, key model.Key, parent string, err er
 	if w, ok := winner(found, r.ours); ok {
 		return w.ID, nil
 	}
-	return "", fmt.Errorf("%w: a %s named %q was created since the plan, and this stack does not own it: run plan again to see it as a conflict", err, key.Kind, key.Name)
+	return "", fmt.Errorf("%w: a %s named %s was created since the plan, and this stack does not own it: run plan again to see it as a conflict", err, key.Kind, escape.Quote(key.Name))
 }
 
 // ours reports whether f is this stack's resource and not one this plan replaces or deletes:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"time"
 
 	"github.com/iamsync/iamsync/model"
@@ -56,7 +57,7 @@ func (b Bearer) String() string {
 	if b.Kind == "" {
 		return "bearer " + b.ID + " (not in the organization)"
 	}
-	return fmt.Sprintf("%s %s (%s)", b.Kind, b.Name, b.ID)
+	return fmt.Sprintf("%s %s (%s)", b.Kind, escape.Quote(b.Name), b.ID)
 }
 
 // String says who did what when: "updated by application ops (ID) at TIME".

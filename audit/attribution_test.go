@@ -87,8 +87,8 @@ func TestAttribution(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"IAM001 application/web": "updated by application ops-console (app-ops) at 2026-11-27T10:02:11Z",
-		"IAM003 group/old":       "created by user alice@example.com (" + aliceID + ") at 2026-11-27T10:03:11Z",
+		"IAM001 application/web": "updated by application \"ops-console\" (app-ops) at 2026-11-27T10:02:11Z",
+		"IAM003 group/old":       "created by user \"alice@example.com\" (" + aliceID + ") at 2026-11-27T10:03:11Z",
 		"IAM001 group/old-gone":  "updated by bearer app-deleted-since (not in the organization) at 2026-11-27T10:02:11Z",
 	}
 	if diff := cmp.Diff(want, attributions(rep)); diff != "" {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"slices"
 	"strings"
 
@@ -59,7 +60,7 @@ func driftFindings(desired, live *model.Org, opts Options) ([]Finding, error) {
 			if a.Key.Kind == model.KindAPIKey && retired[a.ID] {
 				continue
 			}
-			add("IAM003", a, fmt.Sprintf("owned by stack %q but no longer declared in the manifests", desired.Stack))
+			add("IAM003", a, "owned by stack "+escape.Quote(desired.Stack)+" but no longer declared in the manifests")
 			out[len(out)-1].Source = FromLive
 		case plan.Adopt:
 			add("IAM004", a, "exists unmanaged; the manifests adopt it at the next apply")
@@ -83,7 +84,7 @@ func describeChanges(p *plan.Plan, cs []plan.Change) string {
 	texts := func(f plan.Field, vs []plan.Value) string {
 		out := make([]string, len(vs))
 		for i, v := range vs {
-			out[i] = p.ValueText(f, v)
+			out[i] = escape.Quote(p.ValueText(f, v))
 		}
 		slices.Sort(out)
 		return strings.Join(out, ", ")
@@ -107,7 +108,7 @@ func describeChanges(p *plan.Plan, cs []plan.Change) string {
 		if c.New != nil {
 			new = p.ValueText(c.Field, *c.New)
 		}
-		parts = append(parts, fmt.Sprintf("%s is %q (manifests: %q)", c.Field, old, new))
+		parts = append(parts, fmt.Sprintf("%s is %s (manifests: %s)", c.Field, escape.Quote(old), escape.Quote(new)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"strings"
 	"time"
 
@@ -34,7 +35,7 @@ func (v *view) expiringGrants() {
 			sets := strings.Join(model.SortedSet(r.PermissionSets), ", ")
 			who := "nobody (no principal)"
 			if p.Principal.Kind != model.PrincipalNone {
-				who = string(p.Principal.Kind) + " " + principalName(p.Principal)
+				who = string(p.Principal.Kind) + " " + escape.Quote(principalName(p.Principal))
 			}
 			at := exp.UTC().Format(time.RFC3339)
 			msg := fmt.Sprintf("the rule granting %s to %s expires at %s, %s", sets, who, at, inWords(left))

@@ -57,7 +57,7 @@ policies:
 		t.Errorf("IAM104 (-want +got):\n%s", diff)
 	}
 	for _, f := range rep.Findings {
-		if f.Code == "IAM104" && (f.Source != FromBoth || f.Msg != "the rule granting InstancesFullAccess to application ci expires at 2026-12-02T12:00:00Z, in 5 days") {
+		if f.Code == "IAM104" && (f.Source != FromBoth || f.Msg != "the rule granting InstancesFullAccess to application \"ci\" expires at 2026-12-02T12:00:00Z, in 5 days") {
 			t.Errorf("finding %+v", f)
 		}
 	}
@@ -79,7 +79,7 @@ policies:
 			t.Errorf("an expired rule reads as drift: %v", f)
 		}
 	}
-	want := []string{"the rule granting InstancesFullAccess to application ci expired at 2026-12-02T12:00:00Z: Scaleway no longer honours it, and the next apply removes it"}
+	want := []string{"the rule granting InstancesFullAccess to application \"ci\" expired at 2026-12-02T12:00:00Z: Scaleway no longer honours it, and the next apply removes it"}
 	if diff := cmp.Diff(want, msgs); diff != "" {
 		t.Errorf("IAM104 past the expiry (-want +got):\n%s", diff)
 	}

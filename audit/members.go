@@ -35,7 +35,7 @@ func (v *view) members() {
 		}
 		if groups := inGroups[strings.ToLower(u.Email)]; u.Locked && len(groups) > 0 {
 			v.emit("IAM402", u.Key(), &u.Meta, u.Pos,
-				fmt.Sprintf("the member is locked but still in group(s) %s", strings.Join(groups, ", ")), "")
+				"the member is locked but still in group(s) "+quoteAll(groups), "")
 		}
 	}
 }

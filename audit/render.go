@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"io"
 	"strings"
 )
@@ -24,7 +25,7 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 	if org == "" {
 		org = "(unknown)"
 	}
-	fmt.Fprintf(bw, "Audit of organization %s against stack %q\n", org, r.Stack)
+	fmt.Fprintf(bw, "Audit of organization %s against stack %s\n", escape.Printable(org), escape.Quote(r.Stack))
 	active := r.Active()
 	for _, sev := range severities {
 		var fs []Finding
@@ -38,19 +39,19 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 		}
 		fmt.Fprintf(bw, "\n%s (%d)\n", strings.ToUpper(sev.String()), len(fs))
 		for _, f := range fs {
-			fmt.Fprintf(bw, "  %s %s: %s [%s %s]\n", where(f), f.Key, f.Msg, f.Code, f.Category())
+			fmt.Fprintf(bw, "  %s %s: %s [%s %s]\n", where(f), escape.Name(f.Key.String()), escape.Printable(f.Msg), f.Code, f.Category())
 			if f.Attribution != nil {
-				fmt.Fprintf(bw, "      by: %s\n", f.Attribution)
+				fmt.Fprintf(bw, "      by: %s\n", escape.Printable(f.Attribution.String()))
 			}
 			if f.Hint != "" {
-				fmt.Fprintf(bw, "      fix: %s\n", f.Hint)
+				fmt.Fprintf(bw, "      fix: %s\n", escape.Printable(f.Hint))
 			}
 		}
 	}
 	if len(r.UnusedSilences) > 0 {
 		fmt.Fprintf(bw, "\nSilences that matched no finding (remove them, or they will hide a future one):\n")
 		for _, u := range r.UnusedSilences {
-			fmt.Fprintf(bw, "  %s %s: %s\n", where(Finding{Pos: u.Pos}), u.Key, u.Rule)
+			fmt.Fprintf(bw, "  %s %s: %s\n", where(Finding{Pos: u.Pos}), escape.Name(u.Key.String()), escape.Printable(u.Rule))
 		}
 	}
 	if n := len(r.Unmanaged); n > 0 {
@@ -60,12 +61,12 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 		} else {
 			fmt.Fprintln(bw)
 			for _, u := range r.Unmanaged {
-				fmt.Fprintf(bw, "  %s (%s)\n", u.Key, u.ID)
+				fmt.Fprintf(bw, "  %s (%s)\n", escape.Name(u.Key.String()), escape.Printable(u.ID))
 			}
 		}
 	}
 	if r.AttributionNote != "" {
-		fmt.Fprintf(bw, "\nNote: %s.\n", r.AttributionNote)
+		fmt.Fprintf(bw, "\nNote: %s.\n", escape.Printable(r.AttributionNote))
 	}
 	fmt.Fprintf(bw, "\n%s\n", r.Summary())
 	return bw.Flush()
@@ -74,10 +75,10 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 // where is a finding's place: file:line:col when declared, else "live ID".
 func where(f Finding) string {
 	if p := f.Pos.String(); p != "" {
-		return p + ":"
+		return escape.Printable(p) + ":"
 	}
 	if f.ID != "" {
-		return "live " + f.ID + ":"
+		return "live " + escape.Printable(f.ID) + ":"
 	}
 	return "live:"
 }
@@ -87,30 +88,31 @@ func where(f Finding) string {
 func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 	bw := bufio.NewWriter(w)
 	s := r.Summary()
-	fmt.Fprintf(bw, "### iamsync audit: stack `%s`\n\n", mdCode(r.Stack))
+	fmt.Fprintf(bw, "### iamsync audit: stack %s\n\n", escape.Code(r.Stack))
 	fmt.Fprintf(bw, "%s\n", s)
 	if active := r.Active(); len(active) > 0 {
 		fmt.Fprintf(bw, "\n| Severity | Rule | Resource | Where | Finding |\n|---|---|---|---|---|\n")
 		for _, f := range active {
 			loc := "live"
 			if p := f.Pos.String(); p != "" {
-				loc = "`" + mdCode(p) + "`"
+				loc = escape.CodeSpan(p)
 			} else if f.ID != "" {
-				loc = "live `" + mdCode(f.ID) + "`"
+				loc = "live " + escape.CodeSpan(f.ID)
 			}
 			by := ""
 			if f.Attribution != nil {
-				by = "<br>_Last change:_ " + mdCell(f.Attribution.String())
+				by = "<br>_Last change:_ " + escape.Message(f.Attribution.String())
 			}
-			fmt.Fprintf(bw, "| %s | [%s](%s) %s | `%s` | %s | %s%s<br>_Fix:_ %s |\n",
-				f.Severity, f.Code, ruleURL(f.Code), f.Category(), mdCode(f.Key.String()), loc, mdCell(f.Msg), by, mdCell(f.Hint))
+			fmt.Fprintf(bw, "| %s | [%s](%s) %s | %s | %s | %s |\n",
+				f.Severity, f.Code, ruleURL(f.Code), f.Category(), escape.TableCell(escape.Code(f.Key.String())), escape.TableCell(loc),
+				escape.TableCell(escape.Message(f.Msg)+by+"<br>_Fix:_ "+escape.Message(f.Hint)))
 		}
 	}
 	if s.Suppressed > 0 {
 		fmt.Fprintf(bw, "\n<details><summary>%d silenced in the manifests</summary>\n\n", s.Suppressed)
 		for _, f := range r.Findings {
 			if f.Suppressed != nil {
-				fmt.Fprintf(bw, "- %s `%s`: %s (reason: %s)\n", f.Code, mdCode(f.Key.String()), mdCell(f.Msg), mdCell(f.Suppressed.Reason))
+				fmt.Fprintf(bw, "- %s %s: %s (reason: %s)\n", f.Code, escape.Code(f.Key.String()), escape.Message(f.Msg), escape.CodeSpan(f.Suppressed.Reason))
 			}
 		}
 		fmt.Fprintf(bw, "\n</details>\n")
@@ -121,7 +123,7 @@ func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 			if i > 0 {
 				fmt.Fprintf(bw, ", ")
 			}
-			fmt.Fprintf(bw, "%s on `%s`", u.Rule, mdCode(u.Key.String()))
+			fmt.Fprintf(bw, "%s on %s", escape.CodeSpan(u.Rule), escape.Code(u.Key.String()))
 		}
 		fmt.Fprintln(bw)
 	}
@@ -130,25 +132,15 @@ func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 		if opts.ListUnmanaged {
 			fmt.Fprintf(bw, "\n<details><summary>list</summary>\n\n")
 			for _, u := range r.Unmanaged {
-				fmt.Fprintf(bw, "- `%s` (`%s`)\n", mdCode(u.Key.String()), mdCode(u.ID))
+				fmt.Fprintf(bw, "- %s (%s)\n", escape.Code(u.Key.String()), escape.CodeSpan(u.ID))
 			}
 			fmt.Fprintf(bw, "\n</details>\n")
 		}
 	}
 	if r.AttributionNote != "" {
-		fmt.Fprintf(bw, "\n_Note:_ %s.\n", mdCell(r.AttributionNote))
+		fmt.Fprintf(bw, "\n_Note:_ %s.\n", escape.Message(r.AttributionNote))
 	}
 	return bw.Flush()
-}
-
-// mdCell makes text safe in a table cell: no pipe or newline ends the cell, no HTML is opened.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// mdCode makes text safe inside a code span.
-func mdCode(s string) string {
-	return strings.NewReplacer("`", "'", "\n", " ", "|", `\|`).Replace(s)
 }
 
 // DocURL is where the rules are documented; each rule has an anchor (#iam101).

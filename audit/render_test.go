@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/iamsync/iamsync/model"
 )
 
 // TestRenderers: the text report groups active findings by severity with file:line and hides
@@ -22,8 +24,8 @@ func TestRenderers(t *testing.T) {
 	text := render(func(b *bytes.Buffer) error { return RenderText(b, rep, TextOptions{}) })
 	for _, want := range []string{
 		"HIGH (",
-		"iam.yaml:16:13: policy/ci: application ci holds AllProductsFullAccess on the whole organization [IAM101 risk]",
-		"live SCWUSER: user_api_key/alice@example.com/SCWUSER: personal API key of alice@example.com",
+		"iam.yaml:16:13: policy/ci: application \"ci\" holds AllProductsFullAccess on the whole organization [IAM101 risk]",
+		"live SCWUSER: user_api_key/alice@example.com/SCWUSER: personal API key of \"alice@example.com\"",
 		"Unmanaged resources (owned by no stack): 1 (application: 1); list them with --list-unmanaged",
 		"silenced in the manifests",
 	} {
@@ -83,10 +85,38 @@ func TestRenderers(t *testing.T) {
 	}
 }
 
-// TestMarkdownEscapes: a message cannot break the table or open HTML.
+// TestMarkdownEscapes: a name or a message cannot break the table, open HTML, or link.
 func TestMarkdownEscapes(t *testing.T) {
-	if got := mdCell("a | b <script>\nc"); got != `a \| b &lt;script&gt; c` {
-		t.Errorf("mdCell = %q", got)
+	rep := &Report{Stack: "s", Findings: []Finding{{
+		Key:  model.Key{Kind: model.KindApplication, Name: "x|<img src=x>\n| forged | row |"},
+		Code: "IAM102", Severity: Medium, Source: FromLive,
+		Msg: `description is "[Approve](https://evil) @team"`, Hint: "see https://evil",
+	}}}
+	var md strings.Builder
+	if err := RenderMarkdown(&md, rep, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, l := range strings.Split(md.String(), "\n") {
+		if strings.HasPrefix(l, "| medium") {
+			rows++
+			if cells := strings.Count(l, "|") - strings.Count(l, `\|`); cells != 6 {
+				t.Errorf("the row has %d cell separators, want 6: %s", cells, l)
+			}
+			if !strings.Contains(l, "`[Approve](https://evil) @team`") || !strings.Contains(l, "`https://evil`") {
+				t.Errorf("the message is not code: %s", l)
+			}
+		}
+	}
+	if rows != 1 || strings.Contains(md.String(), "\n| forged") {
+		t.Errorf("the table was broken (%d rows):\n%s", rows, md.String())
+	}
+	var text strings.Builder
+	if err := RenderText(&text, rep, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "\n| forged") || !strings.Contains(text.String(), `"application/x|<img src=x>\x0a| forged | row |"`) {
+		t.Errorf("the name forged a line or was dropped:\n%s", text.String())
 	}
 }
 

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"github.com/iamsync/iamsync/escape"
 	"regexp"
 	"slices"
 	"strings"
@@ -76,7 +77,7 @@ func (v *view) adminApplications() {
 			apps = []string{principalName(p.Principal)}
 		case model.PrincipalGroup:
 			apps = members[p.Principal.Name]
-			via = fmt.Sprintf(" through group %s", principalName(p.Principal))
+			via = " through group " + escape.Quote(principalName(p.Principal))
 		}
 		for _, r := range p.Rules {
 			if !r.Organization {
@@ -91,12 +92,21 @@ func (v *view) adminApplications() {
 				for _, app := range apps {
 					appKey := model.Key{Kind: model.KindApplication, Name: app}
 					v.emit("IAM101", p.Key(), &p.Meta, r.Pos,
-						fmt.Sprintf("application %s holds %s on the whole organization%s", app, set, via),
+						fmt.Sprintf("application %s holds %s on the whole organization%s", escape.Quote(app), set, via),
 						app+"/"+set, appKey)
 				}
 			}
 		}
 	}
+}
+
+// quoteAll quotes each name (escape.Quote) and joins them with commas.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = escape.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 func principalName(p model.Principal) string {
@@ -129,7 +139,7 @@ func (g grant) scope() string {
 	if g.org {
 		return "the organization"
 	}
-	return "project(s) " + strings.Join(g.proj, ", ")
+	return "project(s) " + quoteAll(g.proj)
 }
 
 // covers reports whether a grants at least what b does: a set covering b's, on a scope covering
@@ -203,7 +213,7 @@ func (v *view) redundantGrants() {
 				if i == j || !v.covers(a, b) || v.covers(b, a) && i > j {
 					continue
 				}
-				where := fmt.Sprintf("policy %s", a.p.Name)
+				where := "policy " + escape.Quote(a.p.Name)
 				if a.p == b.p {
 					where = "another rule of this policy"
 					if a.rule == b.rule {
@@ -212,7 +222,7 @@ func (v *view) redundantGrants() {
 				}
 				v.emit("IAM103", b.p.Key(), &b.p.Meta, b.p.Rules[b.rule].Pos,
 					fmt.Sprintf("%s on %s is already granted to %s by %s on %s (%s)",
-						b.set, b.scope(), strings.Replace(id, ":", " ", 1), a.set, a.scope(), where),
+						b.set, b.scope(), string(b.p.Principal.Kind)+" "+escape.Quote(principalName(b.p.Principal)), a.set, a.scope(), where),
 					b.set+" by "+a.p.Name+"/"+a.set)
 				break
 			}
@@ -319,7 +329,7 @@ func (v *view) userKeysForAutomation() {
 	for _, k := range v.userKeys {
 		var why []string
 		if m := automationWords.FindString(k.Description); m != "" {
-			why = append(why, fmt.Sprintf("its description mentions %q", m))
+			why = append(why, "its description mentions "+escape.Quote(m))
 		}
 		if k.ExpiresAt == nil {
 			why = append(why, "it never expires")
@@ -333,6 +343,6 @@ func (v *view) userKeysForAutomation() {
 		}
 		key := model.Key{Kind: KindUserAPIKey, Parent: who, Name: k.AccessKey}
 		v.emit("IAM303", key, &model.Meta{ID: k.AccessKey}, model.Pos{},
-			fmt.Sprintf("personal API key of %s looks used by automation: %s", who, strings.Join(why, " and ")), "")
+			fmt.Sprintf("personal API key of %s looks used by automation: %s", escape.Quote(who), strings.Join(why, " and ")), "")
 	}
 }

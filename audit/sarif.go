@@ -7,6 +7,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/iamsync/iamsync/escape"
 )
 
 // SARIFOptions tune the SARIF report.
@@ -143,20 +145,25 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	if r.AttributionNote != "" {
 		run.Properties["attributionNote"] = r.AttributionNote
 	}
+	// Result messages are plain text, but GitHub code scanning shows them to people and reads
+	// SARIF's embedded links in them ([text](target), §3.11.6): escape.SARIF escapes the
+	// brackets of live text and every invisible character. Names in JSON properties and
+	// logical locations are exact (JSON escapes what a parser needs) but made Printable where
+	// code scanning displays them.
 	for _, f := range r.Findings {
 		res := sarifResult{
 			RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity],
-			Message:             sarifText{Text: f.Key.String() + ": " + f.Msg + "."},
+			Message:             sarifText{Text: escape.SARIF(escape.Name(f.Key.String()) + ": " + f.Msg + ".")},
 			Locations:           []sarifLocation{r.sarifLocation(f, opts)},
 			PartialFingerprints: map[string]string{"iamsyncFinding/v1": fingerprint(f)},
 			Properties:          map[string]any{"source": string(f.Source)},
 		}
 		if a := f.Attribution; a != nil {
-			res.Message.Text += " Last change: " + a.String() + "."
+			res.Message.Text += " Last change: " + escape.SARIF(a.String()) + "."
 			res.Properties["attribution"] = a
 		}
 		if f.Hint != "" {
-			res.Message.Text += " Fix: " + f.Hint + "."
+			res.Message.Text += " Fix: " + escape.SARIF(f.Hint) + "."
 		}
 		if f.ID != "" {
 			res.Properties["liveId"] = f.ID
@@ -166,7 +173,7 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 			res.Properties["anchoredToManifest"] = len(r.Files) > 0
 		}
 		if s := f.Suppressed; s != nil {
-			sup := sarifSuppression{Kind: "inSource", Status: "accepted", Justification: s.Reason}
+			sup := sarifSuppression{Kind: "inSource", Status: "accepted", Justification: escape.Printable(s.Reason)}
 			if !s.Pos.IsZero() {
 				sup.Location = &sarifLocation{PhysicalLocation: physical(s.Pos.File, s.Pos.Line, s.Pos.Col, opts)}
 			}
@@ -181,9 +188,9 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 }
 
 func (r *Report) sarifLocation(f Finding, opts SARIFOptions) sarifLocation {
-	loc := sarifLocation{LogicalLocations: []sarifLogical{{Name: f.Key.Name, FullyQualifiedName: f.Key.String(), Kind: "resource"}}}
+	loc := sarifLocation{LogicalLocations: []sarifLogical{{Name: escape.Name(f.Key.Name), FullyQualifiedName: escape.Name(f.Key.String()), Kind: "resource"}}}
 	if f.ID != "" {
-		loc.LogicalLocations[0].FullyQualifiedName += "#" + f.ID
+		loc.LogicalLocations[0].FullyQualifiedName += "#" + escape.Printable(f.ID)
 	}
 	switch {
 	case !f.Pos.IsZero():

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/iamsync/iamsync/apply"
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/live"
 	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/plan"
@@ -180,16 +181,16 @@ func readSavedPlan(env Env, paths []string) (*plan.Plan, error) {
 func printEvent(env Env, ev apply.Event, secretsFile string) {
 	a := ev.Action
 	if ev.Err != nil {
-		fmt.Fprintf(env.Stderr, "%-3s %s: failed: %v\n", a.Op.Symbol(), a.Key, ev.Err)
+		fmt.Fprintf(env.Stderr, "%-3s %s: failed: %s\n", a.Op.Symbol(), escape.Name(a.Key.String()), printableLines(ev.Err.Error()))
 		return
 	}
 	past := map[plan.Op]string{plan.Create: "created", plan.Update: "updated", plan.Replace: "replaced", plan.Delete: "deleted", plan.Adopt: "adopted"}[a.Op]
-	line := fmt.Sprintf("%-3s %s: %s", a.Op.Symbol(), a.Key, past)
+	line := fmt.Sprintf("%-3s %s: %s", a.Op.Symbol(), escape.Name(a.Key.String()), past)
 	if ev.ID != "" && a.Op != plan.Delete {
-		line += " (" + ev.ID + ")"
+		line += " (" + escape.Printable(ev.ID) + ")"
 	}
 	if ev.Secret != "" {
-		line += fmt.Sprintf("; credentials in %s as %s", secretsFile, ev.Secret)
+		line += fmt.Sprintf("; credentials in %s as %s", secretsFile, escape.Printable(ev.Secret))
 	}
 	if ev.Note != "" {
 		line += "; " + ev.Note

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/iamsync/iamsync/comment"
+	"github.com/iamsync/iamsync/escape"
 )
 
 type commentFlags struct {
@@ -205,7 +206,7 @@ type commentTarget struct {
 func (t commentTarget) footer() string {
 	parts := []string{"iamsync " + currentVersion().Version}
 	if t.commit != "" {
-		parts = append(parts, "commit "+t.commit[:min(len(t.commit), 8)])
+		parts = append(parts, "commit "+escape.Markdown(t.commit[:min(len(t.commit), 8)]))
 	}
 	if t.runURL != "" {
 		parts = append(parts, "[CI run]("+t.runURL+")")
@@ -220,9 +221,9 @@ func (t commentTarget) overflow(artifact string) string {
 	case artifact == "":
 		return "The whole output is in the CI job's log."
 	case t.runURL != "":
-		return "The full plan is in the `" + artifact + "` artifact of [the CI run](" + t.runURL + ")."
+		return "The full plan is in the " + escape.CodeSpan(artifact) + " artifact of [the CI run](" + t.runURL + ")."
 	}
-	return "The full plan is in the `" + artifact + "` artifact of this CI run."
+	return "The full plan is in the " + escape.CodeSpan(artifact) + " artifact of this CI run."
 }
 
 // hinted is an error with the next step for the user.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/iamsync/iamsync/escape"
 )
 
 // Env is everything the program touches outside its arguments, so tests can run it in-process.
@@ -110,15 +112,25 @@ func usage(w io.Writer) {
 
 // errorf prints "iamsync: error: ..." on stderr.
 func errorf(env Env, format string, a ...any) {
-	fmt.Fprintf(env.Stderr, "iamsync: error: %s\n", strings.TrimRight(fmt.Sprintf(format, a...), "\n"))
+	fmt.Fprintf(env.Stderr, "iamsync: error: %s\n", printableLines(strings.TrimRight(fmt.Sprintf(format, a...), "\n")))
+}
+
+// printableLines is s with each line made escape.Printable: messages quote the names they
+// mention (%q, escape.Quote), and whatever still slipped through raw cannot reach the terminal.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = escape.Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // hintf prints "iamsync: hint: ..." on stderr: the next step for the user.
 func hintf(env Env, format string, a ...any) {
-	fmt.Fprintf(env.Stderr, "iamsync: hint: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(env.Stderr, "iamsync: hint: %s\n", printableLines(fmt.Sprintf(format, a...)))
 }
 
 // warnf prints "iamsync: warning: ..." on stderr.
 func warnf(env Env, format string, a ...any) {
-	fmt.Fprintf(env.Stderr, "iamsync: warning: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(env.Stderr, "iamsync: warning: %s\n", printableLines(fmt.Sprintf(format, a...)))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/iamsync/iamsync/escape"
 )
 
 // Section is one part of the comment: Markdown as iamsync's renderers write it, or, when
@@ -37,7 +39,7 @@ func (b Body) Compose(limit int) (text string, left int) {
 			continue
 		}
 		if s.Title != "" {
-			blocks = append(blocks, block{lines: []string{"**" + s.Title + "**"}})
+			blocks = append(blocks, block{lines: []string{"**" + escape.Markdown(s.Title) + "**"}})
 		}
 		blocks = append(blocks, fencedText(s.Text))
 	}
@@ -237,9 +239,15 @@ func detailsEnd(lines []string, i int) int {
 	return len(lines)
 }
 
-// fencedText puts text in a code block whose fence no line of it can close.
+// fencedText puts text in a code block whose fence no line of it can close, every line made
+// escape.Printable: a command's output may quote names the organization chose, and a code
+// block shows a control or invisible character as raw as a terminal would.
 func fencedText(text string) block {
-	text = strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	lines0 := strings.Split(strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n")
+	for i, l := range lines0 {
+		lines0[i] = escape.Printable(l)
+	}
+	text = strings.Join(lines0, "\n")
 	longest := 0
 	for _, run := range backticks.FindAllString(text, -1) {
 		longest = max(longest, len(run))

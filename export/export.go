@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 	"github.com/iamsync/iamsync/schema"
 )
@@ -167,7 +168,7 @@ func (x *exporter) take(m model.Meta, comments map[string]string, at string) (ad
 		return true, true
 	case x.opts.All:
 		if at != "" {
-			comments[at] = fmt.Sprintf("Owned by stack %q: planning this set reports it as a conflict.", m.Owner)
+			comments[at] = fmt.Sprintf("Owned by stack %s: planning this set reports it as a conflict.", escape.Quote(m.Owner))
 		}
 		return false, true
 	}
@@ -195,11 +196,22 @@ func (x *exporter) key(k *model.APIKey, comments map[string]string) *model.APIKe
 		// Unmarked keys are adopted by access key; their name is made up from it.
 		nk.ID = k.ID
 		comments[at] = fmt.Sprintf("Adopted by access key. Its secret cannot be read back (Scaleway shows it once) and stays\n"+
-			"wherever it is used now; 'iamsync apply --rotate %s/%s' routes a new one to %s.", k.Application, k.Name, nk.Secret)
+			"wherever it is used now; iamsync apply --rotate %s routes a new one to %s.", shellWord(k.Application+"/"+k.Name), nk.Secret)
 	} else {
 		comments[at] = "Its secret cannot be read back: it is in the secrets file of the apply that created the key."
 	}
 	return nk
+}
+
+// shellWord is s as one shell word, single-quoted unless it is plainly safe: a comment suggests
+// a command to copy, and a name is the organization's to choose.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/-@", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func wholeDays(d time.Duration) (int, bool) {
@@ -272,14 +284,17 @@ func (x *exporter) render(org *model.Org, comments map[string]string) ([]byte, e
 		return nil, err
 	}
 	root := doc.Content[0]
+	// Comments are made of names the organization sets: yaml.v3 starts every line of a comment
+	// with #, so no line break can forge a key, and escape.YAMLComment leaves no control or
+	// invisible character in the file either.
 	head := fmt.Sprintf("Exported by iamsync from organization %s", x.orgID)
 	if !x.opts.Now.IsZero() {
 		head += " on " + x.opts.Now.UTC().Format("2006-01-02")
 	}
-	root.HeadComment = head + "."
+	root.HeadComment = escape.YAMLComment(head + ".")
 	if bytes.Contains(data, []byte("adopt: true")) || bytes.Contains(data, []byte("access_key:")) {
 		root.HeadComment += "\nEntries with adopt: true (and keys with access_key) exist but no stack owns them yet:\n" +
-			"the first apply puts them under stack " + x.opts.Stack + " in place, without re-creating them."
+			"the first apply puts them under stack " + escape.YAMLComment(escape.Name(x.opts.Stack)) + " in place, without re-creating them."
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		kind := strings.TrimSuffix(root.Content[i].Value, "s")
@@ -301,7 +316,7 @@ func (x *exporter) render(org *model.Org, comments map[string]string) ([]byte, e
 				}
 			}
 			if c, ok := comments[kind+"/"+name]; ok {
-				item.HeadComment = c
+				item.HeadComment = escape.YAMLComment(c)
 			}
 			if kind != "application" {
 				continue
@@ -309,7 +324,7 @@ func (x *exporter) render(org *model.Org, comments map[string]string) ([]byte, e
 			if keys := fieldNode(item, "api_keys"); keys != nil {
 				for _, k := range keys.Content {
 					if c, ok := comments["api_key/"+name+"/"+field(k, "name")]; ok {
-						k.HeadComment = c
+						k.HeadComment = escape.YAMLComment(c)
 					}
 				}
 			}

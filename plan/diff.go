@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 )
 
@@ -97,6 +98,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	df.checkReferences(&errs)
 	df.checkKeyLifetimes(&errs)
 	df.checkQuotas()
+	df.warnLookAlikes()
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -348,11 +350,11 @@ func (df *differ) deletions() {
 			// keys this stack may not touch: say so before it happens.
 			owner := "no stack"
 			if k.Owner != "" {
-				owner = fmt.Sprintf("stack %q", k.Owner)
+				owner = "stack " + escape.Quote(k.Owner)
 			}
 			name := k.ID
 			if k.Name != k.ID {
-				name = fmt.Sprintf("%s (%s)", k.ID, k.Name)
+				name = fmt.Sprintf("%s (%s)", k.ID, escape.Quote(k.Name))
 			}
 			df.warn(appKey, model.Pos{}, "deleting the application also deletes its API key %s, owned by %s", name, owner)
 		}
@@ -368,9 +370,9 @@ func (df *differ) deletions() {
 			if p.Managed {
 				owner = "Scaleway"
 			} else if p.Owner != "" {
-				owner = fmt.Sprintf("stack %q", p.Owner)
+				owner = "stack " + escape.Quote(p.Owner)
 			}
-			df.warn(pk, model.Pos{}, "policy %q (owned by %s) has this %s as principal and will be left without it", p.Name, owner, p.Principal.Kind)
+			df.warn(pk, model.Pos{}, "policy %s (owned by %s) has this %s as principal and will be left without it", escape.Quote(p.Name), owner, p.Principal.Kind)
 		}
 	}
 }
@@ -402,23 +404,23 @@ func (df *differ) checkReferences(errs *errList) {
 		to := ref.To
 		switch {
 		case ref.Kind == model.RefUser && deletedUsers[strings.ToLower(ref.Name)]:
-			errs.add(ref.Pos, ref.From, "%s: user %s is owned by this stack but no longer declared, so this plan deletes them: declare them under users:, or stop referring to them", ref.What, ref.Name)
+			errs.add(ref.Pos, ref.From, "%s: user %s is owned by this stack but no longer declared, so this plan deletes them: declare them under users:, or stop referring to them", ref.What, escape.Quote(ref.Name))
 		case ref.Kind == model.RefID:
 			if liveIDs[ref.ID] != to.Kind {
 				errs.add(ref.Pos, ref.From, "%s: no %s with ID %s in the organization: check the ID, or create it first", ref.What, to.Kind, ref.ID)
 			}
 		case ref.Kind != model.RefResource, declared[to]:
 		case df.deleted[to]:
-			errs.add(ref.Pos, ref.From, "%s: %s is not in the manifests, so this plan deletes it: declare it, or stop referring to it", ref.What, to)
+			errs.add(ref.Pos, ref.From, "%s: %s is not in the manifests, so this plan deletes it: declare it, or stop referring to it", ref.What, escape.Quote(to.String()))
 		case live[to] == 0:
-			errs.add(ref.Pos, ref.From, "%s: no %s named %q in the manifests or the organization", ref.What, to.Kind, to.Name)
+			errs.add(ref.Pos, ref.From, "%s: no %s named %s in the manifests or the organization", ref.What, to.Kind, escape.Quote(to.Name))
 		case live[to] > 1:
 			// Apply resolves names to IDs; with several candidates it would have to guess.
 			hint := "rename all but one"
 			if ref.What == "principal" {
 				hint += ", or give the principal's ID"
 			}
-			errs.add(ref.Pos, ref.From, "%s: %d %ss in the organization are named %q: %s", ref.What, live[to], to.Kind, to.Name, hint)
+			errs.add(ref.Pos, ref.From, "%s: %d %ss in the organization are named %s: %s", ref.What, live[to], to.Kind, escape.Quote(to.Name), hint)
 		}
 	}
 }

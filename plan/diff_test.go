@@ -353,7 +353,7 @@ func TestDiffErrors(t *testing.T) {
 		{"reference to a deleted application", func(d, l *model.Org) {
 			d.Applications = d.Applications[:1]
 			d.APIKeys = d.APIKeys[:2]
-		}, "application/bot is not in the manifests, so this plan deletes it"},
+		}, `"application/bot" is not in the manifests, so this plan deletes it`},
 		{"ambiguous live group", func(d, l *model.Org) {
 			d.Groups = nil
 			d.Policies = d.Policies[:1]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 )
 
@@ -173,7 +174,7 @@ func planAPIKey(df *differ, v verdict, d, l model.Resource) {
 		// Adoption never replaces (see ownership.go): the key may be in use.
 		var what []string
 		if lk.Application != k.Application {
-			what = append(what, fmt.Sprintf("application differs (live %q, manifests %q)", lk.Application, k.Application))
+			what = append(what, fmt.Sprintf("application differs (live %s, manifests %s)", escape.Quote(lk.Application), escape.Quote(k.Application)))
 		}
 		if expiryDiffers {
 			what = append(what, fmt.Sprintf("expiry differs (live %q, manifests %q)", expiryString(lk), expiryString(k)))

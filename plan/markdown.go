@@ -17,21 +17,21 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	bw := bufio.NewWriter(w)
 	s := p.Summary()
 	if p.Empty() {
-		fmt.Fprintf(bw, "**iamsync plan** for stack %s: no changes. The organization matches the manifests.\n", codeSpan(p.Stack))
+		fmt.Fprintf(bw, "**iamsync plan** for stack %s: no changes. The organization matches the manifests.\n", escape.Code(p.Stack))
 	} else {
-		fmt.Fprintf(bw, "**iamsync plan** for stack %s: %s.\n", codeSpan(p.Stack), s)
+		fmt.Fprintf(bw, "**iamsync plan** for stack %s: %s.\n", escape.Code(p.Stack), s)
 	}
 
 	if len(p.Conflicts) > 0 {
 		fmt.Fprintf(bw, "\n> [!CAUTION]\n> **%s: this plan cannot be applied.**\n>\n", plural(len(p.Conflicts), "conflict", "conflicts"))
 		for _, c := range p.Conflicts {
-			fmt.Fprintf(bw, "> - %s", codeSpan(printable(c.Key.String())))
+			fmt.Fprintf(bw, "> - %s", escape.Code(c.Key.String()))
 			if where := conflictWhere(c); where != "" {
-				fmt.Fprintf(bw, " (%s)", mdEscape(where))
+				fmt.Fprintf(bw, " (%s)", escape.CodeSpan(where))
 			}
-			fmt.Fprintf(bw, ": %s.", mdEscape(printable(c.Reason)))
+			fmt.Fprintf(bw, ": %s.", escape.Message(c.Reason))
 			if c.Hint != "" {
-				fmt.Fprintf(bw, " Hint: %s.", escape.MarkdownHint(printable(c.Hint)))
+				fmt.Fprintf(bw, " Hint: %s.", escape.Message(c.Hint))
 			}
 			bw.WriteString("\n")
 		}
@@ -40,14 +40,14 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	if len(p.OverQuota) > 0 {
 		fmt.Fprintf(bw, "\n> [!CAUTION]\n> **Over quota: this plan cannot be applied.**\n>\n")
 		for _, q := range p.OverQuota {
-			fmt.Fprintf(bw, "> - %s\n", mdEscape(q.String()))
+			fmt.Fprintf(bw, "> - %s\n", escape.Message(q.String()))
 		}
 	}
 
 	var destroyed []string
 	for _, a := range p.Actions {
 		if a.Op.Destructive() {
-			destroyed = append(destroyed, fmt.Sprintf("%s (%s)", codeSpan(printable(a.Key.String())), a.Op))
+			destroyed = append(destroyed, fmt.Sprintf("%s (%s)", escape.Code(a.Key.String()), a.Op))
 		}
 	}
 	if n := len(destroyed); n > 0 {
@@ -83,7 +83,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	if len(p.Warnings) > 0 {
 		fmt.Fprintf(bw, "\n**%s**\n\n", plural(len(p.Warnings), "warning", "warnings"))
 		for _, wa := range p.Warnings {
-			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(printable(wa.Key.String())), mdEscape(printable(wa.Message)))
+			fmt.Fprintf(bw, "- %s: %s\n", escape.Code(wa.Key.String()), escape.Message(wa.Message))
 		}
 	}
 	if p.reviewsAccess() {
@@ -131,10 +131,4 @@ func mdGutter(l line) string {
 	return " "
 }
 
-var (
-	codeFence = escape.CodeFence
-	codeSpan  = escape.CodeSpan
-)
-
-// mdEscape keeps text of ours or of the organization from being read as HTML or Markdown.
-var mdEscape = escape.Markdown
+var codeFence = escape.CodeFence

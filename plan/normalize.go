@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 )
 
@@ -169,7 +170,7 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 			} else if u, ok := declared[strings.ToLower(p.Principal.Name)]; ok {
 				p.Principal.Name = u
 			} else {
-				errs.add(p.Pos, p.Key(), "principal: no user with email %q in the organization or the manifests: declare the member under users:, or invite them first", p.Principal.Name)
+				errs.add(p.Pos, p.Key(), "principal: no user with email %s in the organization or the manifests: declare the member under users:, or invite them first", escape.Quote(p.Principal.Name))
 			}
 		}
 	}
@@ -180,7 +181,7 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 			} else if u, ok := declared[strings.ToLower(email)]; ok {
 				g.Members.Users[i] = u
 			} else {
-				errs.add(g.Pos, g.Key(), "members: no user with email %q in the organization or the manifests: declare the member under users:, or invite them first", email)
+				errs.add(g.Pos, g.Key(), "members: no user with email %s in the organization or the manifests: declare the member under users:, or invite them first", escape.Quote(email))
 			}
 		}
 	}

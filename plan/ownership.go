@@ -28,6 +28,7 @@ package plan
 import (
 	"fmt"
 
+	"github.com/iamsync/iamsync/escape"
 	"github.com/iamsync/iamsync/model"
 )
 
@@ -68,11 +69,11 @@ func (df *differ) decide(key model.Key, d *model.Meta, cands []*model.Meta, expl
 	case len(ours) == 1:
 		return vUpdate, ours[0]
 	case len(ours) > 1:
-		df.conflict(key, d.Pos, "", fmt.Sprintf("%d live resources named %s are owned by stack %q", len(ours), key, df.stack),
+		df.conflict(key, d.Pos, "", fmt.Sprintf("%d live resources named %s are owned by stack %s", len(ours), escape.Quote(key.String()), escape.Quote(df.stack)),
 			"delete all but one of them by hand; iamsync will not guess which one to keep")
 		return vConflict, -1
 	case len(cands) > 1:
-		df.conflict(key, d.Pos, "", fmt.Sprintf("%d live resources are named %s and none is owned by stack %q", len(cands), key, df.stack),
+		df.conflict(key, d.Pos, "", fmt.Sprintf("%d live resources are named %s and none is owned by stack %s", len(cands), escape.Quote(key.String()), escape.Quote(df.stack)),
 			"rename the manifest entry, or rename or delete the duplicates so that one remains to adopt")
 		return vConflict, -1
 	}
@@ -82,8 +83,8 @@ func (df *differ) decide(key model.Key, d *model.Meta, cands []*model.Meta, expl
 		df.conflict(key, d.Pos, c.ID, "it exists and is managed by Scaleway (read-only)",
 			"choose another name in the manifests")
 	case c.Owner != "":
-		df.conflict(key, d.Pos, c.ID, fmt.Sprintf("it exists and is owned by stack %q", c.Owner),
-			fmt.Sprintf("remove it from the manifests of stack %q first, or choose another name", c.Owner))
+		df.conflict(key, d.Pos, c.ID, "it exists and is owned by stack "+escape.Quote(c.Owner),
+			fmt.Sprintf("remove it from the manifests of stack %s first, or choose another name", escape.Quote(c.Owner)))
 	case d.Adopt || df.opts.Adopt || explicitID:
 		return vAdopt, 0
 	default:

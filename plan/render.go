@@ -40,7 +40,7 @@ type line struct {
 
 // actionLines lays out one action of p.
 func actionLines(p *Plan, a Action) []line {
-	head := a.Op.Symbol() + " " + printable(a.Key.String())
+	head := a.Op.Symbol() + " " + escape.Name(a.Key.String())
 	var where []string
 	if !a.Pos.IsZero() {
 		where = append(where, a.Pos.String())
@@ -231,9 +231,9 @@ func conflictWhere(c Conflict) string {
 
 func warningWhere(w Warning) string {
 	if w.Pos.IsZero() {
-		return printable(w.Key.String())
+		return escape.Name(w.Key.String())
 	}
-	return printable(fmt.Sprintf("%s (%s)", w.Key, w.Pos))
+	return escape.Name(w.Key.String()) + " (" + printable(w.Pos.String()) + ")"
 }
 
 func plural(n int, one, many string) string {
@@ -243,5 +243,5 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// printable escapes control and bidirectional-formatting characters (package escape).
+// printable is the escaping of all text a plan shows (package escape).
 var printable = escape.Printable

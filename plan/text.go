@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/iamsync/iamsync/access"
+	"github.com/iamsync/iamsync/escape"
 )
 
 // TextOptions tune RenderText.
@@ -38,7 +39,7 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		return code + s + ansiReset
 	}
 	if len(p.Actions) > 0 {
-		fmt.Fprintf(bw, "Stack %q will make these changes:\n", p.Stack)
+		fmt.Fprintf(bw, "Stack %s will make these changes:\n", escape.Quote(p.Stack))
 		for _, a := range p.Actions {
 			bw.WriteString("\n")
 			for _, l := range actionLines(p, a) {
@@ -54,9 +55,9 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		bw.WriteString(paint(ansiBold+ansiRed, fmt.Sprintf("Conflicts (%d): declared resources this stack may not change. The plan cannot be applied.", len(p.Conflicts))))
 		bw.WriteString("\n")
 		for _, c := range p.Conflicts {
-			head := "! " + printable(c.Key.String())
+			head := "! " + escape.Name(c.Key.String())
 			if where := conflictWhere(c); where != "" {
-				head += "  # " + where
+				head += "  # " + printable(where)
 			}
 			fmt.Fprintf(bw, "\n%s\n    %s\n", paint(ansiRed, head), printable(c.Reason))
 			if c.Hint != "" {
@@ -69,7 +70,7 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		bw.WriteString(paint(ansiBold+ansiRed, fmt.Sprintf("Over quota (%d): the plan cannot be applied.", len(p.OverQuota))))
 		bw.WriteString("\n")
 		for _, q := range p.OverQuota {
-			fmt.Fprintf(bw, "  ! %s\n", q)
+			fmt.Fprintf(bw, "  ! %s\n", printable(q.String()))
 		}
 	}
 	if len(p.Warnings) > 0 {
