@@ -312,3 +312,38 @@ func TestEmulatorProjectsSeedTheExamples(t *testing.T) {
 		t.Errorf("restart with --projects: exit %d, stderr %q: want a warning that --projects applies to a new state only", code, warn.String())
 	}
 }
+
+// The rights are stated once: where README.md and the GitLab template speak of the plan key and
+// the apply key, they say readRights and secretManagerRights, and no older statement is left.
+func TestRightsStatedOnce(t *testing.T) {
+	read := func(p string) string {
+		data, err := os.ReadFile(filepath.Join("..", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	readme, template := read("README.md"), read("ci/gitlab/iamsync.gitlab-ci.yml")
+	// The template's comment on a variable runs over several lines: join them.
+	flat := strings.Join(strings.Fields(strings.ReplaceAll(template, "#", " ")), " ")
+	for _, c := range []struct{ where, text, want string }{
+		{"README.md, credentials", readme, "A plan (and an audit) needs `" + readRightsText + "`"},
+		{"README.md, CI", readme, "grants only\n`" + readRightsText + "`"},
+		{"README.md, GitHub plan workflow", readme, "IAMSYNC_PLAN_ACCESS_KEY }}   # " + readRightsText},
+		{"README.md, GitLab variables", readme, "IAMSYNC_PLAN_ACCESS_KEY/SECRET_KEY (" + readRightsText},
+		{"GitLab template", flat, "IAMSYNC_PLAN_SECRET_KEY an API key whose policy grants only " + readRightsText + " on the organization"},
+		{"GitLab template", flat, "IAMManager on the organization and " + strings.Join(secretManagerRights[:2], ", ") + " and " + secretManagerRights[2] + " on the project of the secrets"},
+		{"README.md, Secret Manager", strings.Join(strings.Fields(readme), " "), "needs `" + strings.Join(secretManagerRights[:2], "`, `") + "` and `" + secretManagerRights[2] + "`"},
+	} {
+		if !strings.Contains(c.text, c.want) {
+			t.Errorf("%s does not say %q", c.where, c.want)
+		}
+	}
+	for _, old := range []string{"only needs `IAMReadOnly`", "IAMReadOnly suffices", "(+ ProjectReadOnly)", "grants only `IAMReadOnly`,", "# IAMReadOnly\n", "(IAMReadOnly, not protected)"} {
+		for name, text := range map[string]string{"README.md": readme, "the GitLab template": template} {
+			if strings.Contains(text, old) {
+				t.Errorf("%s still says %q", name, old)
+			}
+		}
+	}
+}
