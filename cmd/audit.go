@@ -75,10 +75,8 @@ const auditUsage = `Usage: iamsync audit [flags] [PATH...]
 
 Compares the live organization with the manifests (files or directories; default: the current
 directory) and runs the risk rules over both. Read-only: it needs ` + readRightsText + ` and
-nothing else, no secrets file and no saved plan. Rules and how to silence them: audit/README.md.
-
-Exit codes: 0 nothing to report; 2 drift, or a risk finding at or above --fail-on (silenced
-findings never count); 1 error.
+nothing else, no secrets file and no saved plan. Rules and how to silence them: audit/README.md. Silenced
+findings never count towards --fail-on.
 
 Example:
   iamsync audit --format sarif --repo-root . manifests > iamsync.sarif

@@ -243,7 +243,7 @@ func newFlagSet(env Env, name, usage string, register func(*pflag.FlagSet)) *pfl
 	fs.Usage = func() {
 		fmt.Fprint(env.Stderr, usage)
 		fs.PrintDefaults()
-		fmt.Fprintf(env.Stderr, "\nExit codes:\n%s", exitCodeTable())
+		fmt.Fprintf(env.Stderr, "\nExit codes:\n%s", exitCodeTable(name))
 	}
 	return fs
 }
