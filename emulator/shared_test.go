@@ -36,11 +36,18 @@ func findShared(dir, rel string) (string, bool) {
 	}
 }
 
-// missingShared is the one line printed when rel is not found above dir.
+// missingShared is the one line printed when rel is not found above dir, and the test skips.
 func missingShared(dir, rel string) string {
 	return fmt.Sprintf("%s not found in any directory above %s: the conformance test (recorded real API traffic) "+
 		"is SKIPPED; get the project's shared material and place it beside the checkout (../shared), "+
 		"or set %s=1 to fail instead of skipping", filepath.ToSlash(rel), dir, requireSharedEnv)
+}
+
+// requiredShared is the failure when rel is not found above dir under requireSharedEnv=1.
+func requiredShared(dir, rel string) string {
+	return fmt.Sprintf("%s=1, and %s is not in any directory above %s: place the project's shared material "+
+		"beside the checkout (../shared); the conformance test (recorded real API traffic) cannot run without it",
+		requireSharedEnv, filepath.ToSlash(rel), dir)
 }
 
 var announceOnce sync.Once
@@ -69,7 +76,7 @@ func sharedDir(t *testing.T, rel string) string {
 		return p
 	}
 	if os.Getenv(requireSharedEnv) == "1" {
-		t.Fatalf("%s=1 and %s", requireSharedEnv, missingShared(dir, rel))
+		t.Fatal(requiredShared(dir, rel))
 	}
 	t.Skip(missingShared(dir, rel))
 	return ""
@@ -91,7 +98,7 @@ func TestConformanceWithoutSharedMaterial(t *testing.T) {
 		want     []string
 	}{
 		{"", false, []string{"--- SKIP: TestConformance", "shared/scaleway-api/recordings not found", "is SKIPPED", requireSharedEnv + "=1"}},
-		{"1", true, []string{"--- FAIL: TestConformance", requireSharedEnv + "=1 and shared/scaleway-api/recordings not found"}},
+		{"1", true, []string{"--- FAIL: TestConformance", requireSharedEnv + "=1, and shared/scaleway-api/recordings is not in any directory above"}},
 	} {
 		t.Run("require="+tc.require, func(t *testing.T) {
 			cmd := exec.Command(bin, "-test.run", "^TestConformance$", "-test.v")
@@ -108,6 +115,9 @@ func TestConformanceWithoutSharedMaterial(t *testing.T) {
 				if !strings.Contains(string(out), w) {
 					t.Errorf("child output lacks %q:\n%s", w, out)
 				}
+			}
+			if tc.wantFail && strings.Contains(string(out), "SKIPPED") {
+				t.Errorf("a failure that says SKIPPED:\n%s", out)
 			}
 			if n := strings.Count(string(out), "iamsync tests: "); n != map[bool]int{false: 1, true: 0}[tc.wantFail] {
 				t.Errorf("the TestMain line appears %d times:\n%s", n, out)
