@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The iamsync image: a static binary on distroless/static (CA certificates, a nonroot user, no
-# shell). Build it from a checkout:
-#   docker build -t iamsync --build-arg VERSION=$(git describe --tags --always) \
+# shell). Build it from a checkout, with BuildKit (docker buildx, or podman): the build stage runs
+# on the build machine's platform ($BUILDPLATFORM), which the legacy builder cannot parse:
+#   docker buildx build --load -t iamsync --build-arg VERSION=$(git describe --tags --always) \
 #     --build-arg COMMIT=$(git rev-parse HEAD) --build-arg DATE=$(git log -1 --format=%cI) .
 #   docker run --rm -e SCW_ACCESS_KEY -e SCW_SECRET_KEY -e SCW_DEFAULT_ORGANIZATION_ID \
 #     -v "$PWD:/work" iamsync plan manifests

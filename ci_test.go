@@ -652,3 +652,106 @@ func TestGitLabPlanScript(t *testing.T) {
 		})
 	}
 }
+
+// gitlabVariables are the template's global variables: GitLab gives them to every job unless
+// the project overrides them.
+func gitlabVariables(t *testing.T) []string {
+	data, err := os.ReadFile("ci/gitlab/iamsync.gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Variables map[string]string `yaml:"variables"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for k, v := range raw.Variables {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// Issue 18: the apply job keeps new keys' secrets: Secret Manager by default (a job's files
+// vanish with it), a kept file only when the project names one.
+func TestGitLabApplyScript(t *testing.T) {
+	script := readGitLab(t)["iamsync-apply"].Script
+	for _, tc := range []struct {
+		name string
+		vars []string
+		want []string
+	}{
+		{"default: Secret Manager", nil, []string{"apply", "--auto-approve", "--secrets-to", "scaleway-secret-manager", "iam"}},
+		{"in a project", []string{"IAMSYNC_SECRETS_PROJECT=vault"},
+			[]string{"apply", "--auto-approve", "--secrets-to", "scaleway-secret-manager", "--secrets-project", "vault", "iam"}},
+		{"a file the runner keeps", []string{"IAMSYNC_SECRETS_TO=file", "IAMSYNC_SECRETS_FILE=/mnt/keep/iam.env"},
+			[]string{"apply", "--auto-approve", "--secrets-to", "file", "--secrets-file", "/mnt/keep/iam.env", "iam"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The project's variables come after the template's, and win (sh keeps the last).
+			c := newCIEnv(t, append(append(gitlabVariables(t), "CI=true", "IAMSYNC_PATH=iam"), tc.vars...)...)
+			f := filepath.Join(t.TempDir(), "job.sh")
+			os.WriteFile(f, []byte(strings.Join(script, "\n")), 0o644)
+			if res := runShell(t, c.dir, c.env, "sh", "-e", f); res.code != 0 {
+				t.Fatalf("exit %d\n%s", res.code, res.stderr)
+			}
+			if got := invocations(t, c.log); fmt.Sprint(got) != fmt.Sprint([][]string{tc.want}) {
+				t.Errorf("iamsync was run as\n%q\nwant\n%q", got, [][]string{tc.want})
+			}
+		})
+	}
+}
+
+// readmeBlock returns the fenced block of README.md whose first line is first.
+func readmeBlock(t *testing.T, first string) string {
+	t.Helper()
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "\n"+first+"\n")
+	if !ok {
+		t.Fatalf("README.md has no block starting %q", first)
+	}
+	block, _, _ := strings.Cut(rest, "\n```")
+	return first + "\n" + block
+}
+
+// Issue 18: the README's apply workflow stores new keys' secrets in Secret Manager, and says
+// which rights that needs; its apply step, run as a runner runs it, asks for exactly that.
+func TestREADMEApplyWorkflow(t *testing.T) {
+	block := readmeBlock(t, "# .github/workflows/iamsync-apply.yml: applies exactly the plan reviewed on the pull request")
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []step `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal([]byte(block), &wf); err != nil {
+		t.Fatalf("the README's apply workflow is not YAML: %v", err)
+	}
+	var apply *step
+	for _, s := range wf.Jobs["apply"].Steps {
+		if strings.Contains(s.Run, "iamsync apply") {
+			apply = &s
+		}
+	}
+	if apply == nil {
+		t.Fatal("no step of the README's apply workflow runs iamsync apply")
+	}
+	c := newCIEnv(t, "CI=true", "GITHUB_ACTIONS=true")
+	f := filepath.Join(t.TempDir(), "step.sh")
+	os.WriteFile(f, []byte(apply.Run), 0o644)
+	if res := runShell(t, c.dir, c.env, "bash", "-e", f); res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	want := [][]string{{"apply", "--secrets-to", "scaleway-secret-manager", "plan.json"}}
+	if got := invocations(t, c.log); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("iamsync was run as\n%q\nwant\n%q", got, want)
+	}
+	for _, right := range []string{"IAMManager", "SecretManagerSecretCreate", "SecretManagerSecretWrite", "SecretManagerSecretDelete"} {
+		if !strings.Contains(block, right) {
+			t.Errorf("the README's apply workflow does not name the right %s its key needs", right)
+		}
+	}
+}

@@ -226,34 +226,111 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf(".dockerignore must keep .git and secrets files out of the build context: %v", err)
 	}
 
-	engine := containerEngine()
-	if engine == "" {
-		t.Skip("not built: no working container engine ('docker info' and 'podman info' fail); build it with: docker build -t iamsync .")
+	engine, why := containerEngine(probeCommand)
+	if engine == nil {
+		t.Skip("Dockerfile not built: " + why)
 	}
 	tag := "iamsync-test:" + strings.ToLower(t.Name())
-	build := exec.Command(engine, "build", "--build-arg", "VERSION=v0.0.0-test", "--build-arg", "COMMIT=cafe", "-t", tag, ".")
+	build := exec.Command(engine[0], append(engine[1:], "--build-arg", "VERSION=v0.0.0-test", "--build-arg", "COMMIT=cafe", "-t", tag, ".")...)
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("%s build: %v\n%s", engine, err, out)
+		t.Fatalf("%s: %v\n%s", strings.Join(engine, " "), err, out)
 	}
-	defer exec.Command(engine, "rmi", "-f", tag).Run()
-	out, err := exec.Command(engine, "run", "--rm", tag, "version").CombinedOutput()
+	defer exec.Command(engine[0], "rmi", "-f", tag).Run()
+	out, err := exec.Command(engine[0], "run", "--rm", tag, "version").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "iamsync v0.0.0-test") || !strings.Contains(string(out), "commit:          cafe") {
-		t.Errorf("%s run %s version: %v\n%s", engine, tag, err, out)
+		t.Errorf("%s run %s version: %v\n%s", engine[0], tag, err, out)
 	}
-	user, err := exec.Command(engine, "image", "inspect", "--format", "{{.Config.User}}", tag).Output()
+	user, err := exec.Command(engine[0], "image", "inspect", "--format", "{{.Config.User}}", tag).Output()
 	if err != nil || strings.TrimSpace(string(user)) != "nonroot:nonroot" {
 		t.Errorf("image user %q (%v), want nonroot:nonroot", user, err)
 	}
 }
 
-// containerEngine is docker or podman when one answers, else "".
-func containerEngine() string {
-	for _, e := range []string{"docker", "podman"} {
-		if _, err := exec.LookPath(e); err == nil && exec.Command(e, "info").Run() == nil {
-			return e
+// The Dockerfile uses BuildKit's automatic platform arguments (--platform=$BUILDPLATFORM):
+// the legacy builder fails on it ("failed to parse platform"), so every build command the
+// project shows must go through BuildKit.
+func TestDockerBuildCommandsUseBuildKit(t *testing.T) {
+	buildCmd := regexp.MustCompile(`docker(?: buildx)? build\b`)
+	for _, file := range []string{"README.md", "Dockerfile"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, m := range buildCmd.FindAllString(line, -1) {
+				n++
+				if m != "docker buildx build" {
+					t.Errorf("%s:%d: %q: the Dockerfile needs BuildKit; write 'docker buildx build'", file, i+1, strings.TrimSpace(line))
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s shows no 'docker buildx build' command", file)
 		}
 	}
-	return ""
+	if readme, _ := os.ReadFile("README.md"); !strings.Contains(string(readme), "BuildKit") {
+		t.Errorf("README.md does not say the image needs BuildKit")
+	}
+}
+
+// probeCommand runs a command quietly and reports whether it succeeded.
+func probeCommand(name string, args ...string) error {
+	if _, err := exec.LookPath(name); err != nil {
+		return err
+	}
+	return exec.Command(name, args...).Run()
+}
+
+// containerEngine returns the build command of the first container engine that can build the
+// Dockerfile (docker with buildx, or podman, whose builder knows BUILDPLATFORM), or nil and
+// why none can.
+func containerEngine(probe func(name string, args ...string) error) (build []string, why string) {
+	var reasons []string
+	if probe("docker", "info") != nil {
+		reasons = append(reasons, "'docker info' fails (no docker, or no running engine)")
+	} else if probe("docker", "buildx", "version") != nil {
+		reasons = append(reasons, "docker answers but has no buildx (BuildKit), which the Dockerfile needs: install the docker-buildx plugin")
+	} else {
+		return []string{"docker", "buildx", "build", "--load"}, ""
+	}
+	if probe("podman", "info") != nil {
+		reasons = append(reasons, "'podman info' fails")
+	} else {
+		return []string{"podman", "build"}, ""
+	}
+	return nil, strings.Join(reasons, "; ") + "; build it by hand with: docker buildx build --load -t iamsync ."
+}
+
+// An engine that answers but cannot build the Dockerfile is a skip that says so, not a failure.
+func TestContainerEngine(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		fail      []string // probes that fail, as "docker info", "docker buildx version", "podman info"
+		want      string
+		wantInWhy string
+	}{
+		{"docker with buildx", nil, "docker buildx build --load", ""},
+		{"docker without buildx, no podman", []string{"docker buildx version", "podman info"}, "", "has no buildx"},
+		{"docker without buildx, podman", []string{"docker buildx version"}, "podman build", ""},
+		{"no engine running", []string{"docker info", "podman info"}, "", "'docker info' fails"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probe := func(name string, args ...string) error {
+				if contains(tc.fail, strings.Join(append([]string{name}, args...), " ")) {
+					return exec.ErrNotFound
+				}
+				return nil
+			}
+			build, why := containerEngine(probe)
+			if got := strings.Join(build, " "); got != tc.want {
+				t.Errorf("build command %q, want %q", got, tc.want)
+			}
+			if !strings.Contains(why, tc.wantInWhy) || (tc.want == "") != (why != "") {
+				t.Errorf("why %q, want it to say %q", why, tc.wantInWhy)
+			}
+		})
+	}
 }
 
 func goBuild(t *testing.T, dir string, env []string, flags ...string) string {

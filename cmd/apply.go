@@ -49,7 +49,10 @@ directory), or executes a plan saved by 'iamsync plan --out', refusing it if the
 the organization changed since. New API keys' credentials go to --secrets-file, never to the
 terminal (or, with --secrets-to scaleway-secret-manager, to Secret Manager). On a terminal the
 plan is shown and must be confirmed with 'yes'; elsewhere --auto-approve or a saved plan is
-required.
+required. In CI (CI=true), where a runner's files vanish with the job, apply refuses to write
+secrets to a file it was not given explicitly: use --secrets-to scaleway-secret-manager (which
+needs ` + "SecretManagerSecretCreate, SecretManagerSecretWrite and SecretManagerSecretDelete" + ` on
+the secrets' project), or --secrets-file on storage the runner keeps.
 
 Example:
   iamsync apply --local examples/quickstart
@@ -63,6 +66,10 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	paths, code := parseFlags(env, fs, args, f.check)
 	if code >= 0 {
 		return code
+	}
+	if err := f.secrets.checkCI(env, fs.Changed("secrets-file"), f.plan.conn.local); err != nil {
+		fail(env, err)
+		return ExitRefused // a guard: secrets would be lost, not a mistake in the command
 	}
 	saved, err := readSavedPlan(env, paths)
 	if err != nil {

@@ -74,11 +74,9 @@ func (f *auditFlags) failOnSeverity() (audit.Severity, error) {
 const auditUsage = `Usage: iamsync audit [flags] [PATH...]
 
 Compares the live organization with the manifests (files or directories; default: the current
-directory) and runs the risk rules over both. Read-only: it needs IAMReadOnly and nothing else,
-no secrets file and no saved plan. Rules and how to silence them: audit/README.md.
-
-Exit codes: 0 nothing to report; 2 drift, or a risk finding at or above --fail-on (silenced
-findings never count); 1 error.
+directory) and runs the risk rules over both. Read-only: it needs ` + readRightsText + ` and
+nothing else, no secrets file and no saved plan. Rules and how to silence them: audit/README.md. Silenced
+findings never count towards --fail-on.
 
 Example:
   iamsync audit --format sarif --repo-root . manifests > iamsync.sarif
@@ -117,7 +115,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	})
 	if err != nil {
 		errorf(env, "%v", err)
-		hintf(env, "audit needs read access to IAM (IAMReadOnly) and the organization's projects; check the credentials and the network, then run again")
+		hintf(env, "audit needs %s; check the credentials and the network, then run again", readRightsText)
 		return ExitError
 	}
 	opts := audit.TextOptions{ListUnmanaged: f.listUnmanaged}

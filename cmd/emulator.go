@@ -24,6 +24,7 @@ type emulatorFlags struct {
 	faultRoutes      string        // comma-separated route selectors ("" = all)
 	latency          time.Duration // added delay (every request unless --fault-kinds is set)
 	users            string        // comma-separated member emails to seed
+	projects         string        // comma-separated project names to seed besides "default"
 	managedObjects   bool          // seed a provider-managed VPN application and policy
 	printCredentials bool          // print the owner secret again for an existing state
 	quotas           []string      // NAME=N limits to enforce, or "default" for the documented ones
@@ -41,6 +42,7 @@ func (f *emulatorFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.faultRoutes, "fault-routes", "", "comma-separated routes faults apply to, e.g. 'POST /iam/v1alpha1/api-keys' (default all)")
 	fs.DurationVar(&f.latency, "latency", 0, "added latency: on every request, or only for the 'latency' fault kind when --fault-kinds is set")
 	fs.StringVar(&f.users, "users", "", "comma-separated emails of member users to seed (new state only)")
+	fs.StringVar(&f.projects, "projects", "", "comma-separated names of projects to create besides 'default' (new state only)")
 	fs.BoolVar(&f.managedObjects, "managed-objects", false, "seed a provider-managed VPN Gateway application and policy (new state only)")
 	fs.BoolVar(&f.printCredentials, "print-credentials", false, "print the owner secret key even when the state already existed")
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "answer 429 above `N` requests per second, as the API gateway does (0 = no limit; the API's documented limit is 100)")
@@ -124,6 +126,11 @@ The owner secret key is printed when the organization is created; restarting on 
 --state prints everything but the secret, unless --print-credentials is given.
 Request counts are served at GET /_emulator/stats (DELETE resets them).
 
+A new organization has one project, "default", and the owner; --projects and --users add
+more. The organization --local starts with, on which every example under examples/ plans, is:
+  iamsync emulator --projects production,staging,backups,data-warehouse,platform \
+    --users alice@example.com,bob@example.com,carol@example.com
+
 Example:
   iamsync emulator --state org.json --users alice@example.com > emulator.env &
   sleep 1; . ./emulator.env; scw iam application list
@@ -160,8 +167,8 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 		}
 		return ExitError
 	}
-	if !srv.Fresh() && (f.users != "" || f.managedObjects) {
-		warnf(env, "--users and --managed-objects only apply to a new state; %s already exists", state)
+	if !srv.Fresh() && (f.users != "" || f.projects != "" || f.managedObjects) {
+		warnf(env, "--users, --projects and --managed-objects only apply to a new state; %s already exists", state)
 	}
 	var kinds []emulator.FaultKind
 	for _, k := range splitList(f.faultKinds) {
@@ -173,6 +180,13 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 		hintf(env, "pick another address with --listen, or port 0 for any free port")
 		srv.Close()
 		return ExitError
+	}
+	if srv.Fresh() {
+		if err := seedProjects(srv, splitList(f.projects)); err != nil {
+			errorf(env, "create the projects of --projects: %v", err)
+			srv.Close()
+			return ExitError
+		}
 	}
 	if host, _, err := net.SplitHostPort(f.listen); err == nil {
 		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {

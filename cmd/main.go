@@ -107,7 +107,7 @@ func usage(w io.Writer) {
 			fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 		}
 	}
-	fmt.Fprintf(w, "\nExit codes:\n%s\nRun 'iamsync <command> --help' for a command's flags.\n", exitCodeTable())
+	fmt.Fprintf(w, "\nExit codes:\n%s\nRun 'iamsync <command> --help' for a command's flags.\n", exitCodeTable(""))
 }
 
 // errorf prints "iamsync: error: ..." on stderr.

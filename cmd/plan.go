@@ -221,7 +221,7 @@ func (s *session) replan(ctx context.Context) error {
 	liveOrg, err := readLive(ctx, s.conn.client, s.desired, s.cache)
 	if err != nil {
 		return withHint(fmt.Errorf("read the organization: %w", err),
-			"check the credentials' rights (IAMReadOnly at least) and the network, then run again")
+			"check the credentials' rights ("+readRightsText+" at least) and the network, then run again")
 	}
 	f := s.flags
 	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
@@ -243,7 +243,7 @@ func newFlagSet(env Env, name, usage string, register func(*pflag.FlagSet)) *pfl
 	fs.Usage = func() {
 		fmt.Fprint(env.Stderr, usage)
 		fs.PrintDefaults()
-		fmt.Fprintf(env.Stderr, "\nExit codes:\n%s", exitCodeTable())
+		fmt.Fprintf(env.Stderr, "\nExit codes:\n%s", exitCodeTable(name))
 	}
 	return fs
 }

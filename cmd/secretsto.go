@@ -52,6 +52,29 @@ func (s *secretsFlags) check() error {
 
 func (s *secretsFlags) secretManager() bool { return s.to == secretsToSecretManager }
 
+// checkCI refuses, in CI, the secrets file nobody chose: a CI runner's working directory
+// vanishes with the job, taking new keys' only copy of their secrets with it (issue 18). An
+// explicit --secrets-file says the file is kept (a mounted volume, a later step that stores it);
+// --local's keys are the emulator's, worth nothing outside it.
+func (s *secretsFlags) checkCI(env Env, secretsFileGiven, local bool) error {
+	if s.secretManager() || secretsFileGiven || local || !inCI(env) {
+		return nil
+	}
+	return withHint(
+		fmt.Errorf("CI=%s: new API keys' secrets would go to the default secrets file, which vanishes with the CI job", env.Getenv("CI")),
+		"store them in Scaleway Secret Manager with --secrets-to "+secretsToSecretManager+" (rights: "+strings.Join(secretManagerRights, ", ")+
+			" on the secrets' project), or give --secrets-file PATH on storage the runner keeps")
+}
+
+// inCI reports whether the CI variable GitHub Actions, GitLab CI and most others set is on.
+func inCI(env Env) bool {
+	switch strings.ToLower(env.Getenv("CI")) {
+	case "", "0", "false", "no":
+		return false
+	}
+	return true
+}
+
 // open is apply.RunOptions.OpenSecrets: nil for the secrets file.
 func (s *secretsFlags) open(stack string) apply.OpenSecrets {
 	if !s.secretManager() {

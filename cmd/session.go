@@ -58,7 +58,8 @@ func (c *conn) Close() error {
 }
 
 // localUsers and localProjects populate a new --local organization so that the examples run
-// as they are: users are invited and projects created outside iamsync, never by it.
+// as they are: users are invited and projects created outside iamsync, never by it. With the
+// default project, that is six projects; 'iamsync emulator --projects --users' can seed the same.
 var (
 	localUsers    = []string{"alice@example.com", "bob@example.com", "carol@example.com"}
 	localProjects = []string{"production", "staging", "backups", "data-warehouse", "platform"}
@@ -84,7 +85,7 @@ func connect(env Env, f connFlags, orgID string) (*conn, error) {
 			return nil, fmt.Errorf("start the local emulator: %w", err)
 		}
 		if emu.Fresh() {
-			if err := seedLocalProjects(emu); err != nil {
+			if err := seedProjects(emu, localProjects); err != nil {
 				emu.Close()
 				return nil, fmt.Errorf("seed the local emulator: %w", err)
 			}
@@ -104,14 +105,16 @@ func connect(env Env, f connFlags, orgID string) (*conn, error) {
 	return c, nil
 }
 
-func seedLocalProjects(emu *emulator.Server) error {
+// seedProjects creates projects named names in the emulator's organization, through its API
+// as any client would (the emulator listens already).
+func seedProjects(emu *emulator.Server, names []string) error {
 	o := emu.Owner()
 	client, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(o.AccessKey, o.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
 	if err != nil {
 		return err
 	}
 	api := account.NewProjectAPI(client)
-	for _, name := range localProjects {
+	for _, name := range names {
 		if _, err := api.CreateProject(&account.ProjectAPICreateProjectRequest{Name: name, OrganizationID: o.OrganizationID}); err != nil {
 			return err
 		}

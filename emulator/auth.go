@@ -115,13 +115,19 @@ func grant(m map[string]map[string]bool, resource string, projects []string) {
 	}
 }
 
+// iamReads is what IAMReadOnly reads: "users, groups, applications, policies and API keys"
+// (Scaleway's permission-set reference), with what IAM serves beside them. Not projects:
+// those are Account's, read with ProjectReadOnly, whereas IAMManager "includes all
+// ProjectManager permissions" (same reference).
+var iamReads = []string{"application", "api_key", "group", "policy", "permission_set", "user", "security_settings", "log", "quota"}
+
 // setRights is what each permission set grants on the emulated resources. Project-level sets
 // (AllProductsFullAccess among them, permission-sets.tsv) grant nothing here: IAM and
 // projects are organization-level products.
 var setRights = map[string]struct{ read, write []string }{
 	"IAMManager":             {[]string{"*"}, []string{"*"}},
 	"OrganizationManager":    {[]string{"*"}, []string{"*"}},
-	"IAMReadOnly":            {[]string{"*"}, nil},
+	"IAMReadOnly":            {iamReads, nil},
 	"OrganizationReadOnly":   {[]string{"*"}, nil},
 	"IAMApplicationManager":  {[]string{"application", "api_key"}, []string{"application", "api_key"}},
 	"IAMApplicationReadOnly": {[]string{"application", "api_key"}, nil},

@@ -89,6 +89,10 @@ func TestAuthorization(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	projRO, err := s.NewCredentials("project-reader", "IAMReadOnly", "ProjectReadOnly")
+	if err != nil {
+		t.Fatal(err)
+	}
 	none, err := s.NewCredentials("nobody")
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +106,8 @@ func TestAuthorization(t *testing.T) {
 	}{
 		{"read-only reads", ro.SecretKey, "GET", "/iam/v1alpha1/api-keys", "", 200, ""},
 		{"read-only writes", ro.SecretKey, "POST", "/iam/v1alpha1/applications", createApp, 403, strings.ReplaceAll(strings.ReplaceAll(denied, "%s", "write"), `"resource":"write"`, `"resource":"application"`)},
+		{"IAM read-only does not read projects", ro.SecretKey, "GET", "/account/v3/projects", "", 403, strings.Replace(strings.Replace(denied, "%s", "read", 1), "%s", "project", 1)},
+		{"with ProjectReadOnly it does", projRO.SecretKey, "GET", "/account/v3/projects", "", 200, ""},
 		{"no policy reads", none.SecretKey, "GET", "/iam/v1alpha1/api-keys", "", 403, strings.Replace(strings.Replace(denied, "%s", "read", 1), "%s", "api_key", 1)},
 		{"owner writes", s.Owner().SecretKey, "POST", "/iam/v1alpha1/applications", createApp, 200, ""},
 		{"metadata needs no token", "", "GET", "/metadata", "", 200, `{"domain":"scw.eu","partition":"scw","platform":"external"}`},

@@ -50,22 +50,11 @@ type cassette struct {
 	} `yaml:"interactions"`
 }
 
-// recordingsDir walks up from the package directory to find shared/scaleway-api/recordings.
+// recordingsDir finds shared/scaleway-api/recordings above the package directory (see
+// shared_test.go for what happens without it).
 func recordingsDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "shared", "scaleway-api", "recordings")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("shared/scaleway-api/recordings not found above %s; the conformance test needs the recordings", dir)
-		}
-	}
+	return sharedDir(t, sharedRecordings)
 }
 
 // inScope lists the cassettes replayed: every file of recordings/INDEX.md ("core",

@@ -26,7 +26,8 @@
 // reason "expired" (neither recorded). GET /metadata needs no token. Rights come from the
 // organization-scoped rules of the policies reaching the key's bearer, directly or through a
 // group: IAMManager and OrganizationManager give everything (project-level sets such as
-// AllProductsFullAccess give no IAM right); IAMReadOnly and OrganizationReadOnly every read; IAMApplication*, IAMGroup*,
+// AllProductsFullAccess give no IAM right); OrganizationReadOnly every read; IAMReadOnly every
+// read but projects' (Account's, read with ProjectReadOnly); IAMApplication*, IAMGroup*,
 // IAMPolicy*, IAMUser*, Project* their resource. Quotas, logs and security settings are read
 // with IAMReadOnly, IAMManager, OrganizationReadOnly or OrganizationManager and written
 // (settings) with the last two managers. SSH keys and secrets are project resources, granted

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(killChildEnv); path != "" {
 		os.Exit(writeUntilKilled(path))
 	}
+	announceMissingShared(os.Stderr)
 	os.Exit(m.Run())
 }
 

@@ -89,17 +89,18 @@ func Export(live *model.Org, opts Options) ([]File, error) {
 		}
 		policies.Policies = append(policies.Policies, np)
 	}
-	// Members by email, tags and lock only: their names are theirs to edit, and the plan
-	// leaves names the manifests do not give alone.
+	// Members by email, with their names, tags and lock. Not send_welcome_email (nor a
+	// secret): it only matters when a member is created, and nothing in the live data says
+	// how one was (a member created with a password and an invited one both read "activated",
+	// BEHAVIOUR.md §4), so the export does not invent it.
 	users := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
 	for _, u := range o.Users {
 		adopt, ok := x.take(u.Meta, comments, "user/"+u.Email)
 		if !ok {
 			continue
 		}
-		// A member exported for adoption has no generated password: welcome_email keeps the
-		// entry from naming a secret that will never be written (creation only).
-		users.Users = append(users.Users, &model.User{Meta: model.Meta{Adopt: adopt}, Email: u.Email, Tags: u.Tags, Locked: u.Locked, SendWelcomeEmail: true})
+		users.Users = append(users.Users, &model.User{Meta: model.Meta{Adopt: adopt}, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+			Tags: u.Tags, Locked: u.Locked})
 	}
 	sshKeys := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
 	for _, k := range o.SSHKeys {

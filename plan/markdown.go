@@ -11,8 +11,9 @@ import (
 )
 
 // RenderMarkdown writes p for a pull-request comment: the summary first, conflicts and
-// destructions where a reviewer cannot miss them, then the actions in a collapsible fenced
-// diff block, whose first column GitHub colours (+ added, - removed, ! changed).
+// destructions where a reviewer cannot miss them, then the actions in a fenced diff block,
+// whose first column GitHub colours (+ added, - removed, ! changed) and is the only marker on a
+// line; the block is open when the plan is short (mdOpenActions), collapsed when it is long.
 func RenderMarkdown(w io.Writer, p *Plan) error {
 	bw := bufio.NewWriter(w)
 	s := p.Summary()
@@ -66,7 +67,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 				block.WriteString("\n")
 			}
 			for _, l := range actionLines(p, a) {
-				block.WriteString(strings.TrimRight(mdGutter(l)+" "+textLine(l, noPaint), " "))
+				block.WriteString(mdLine(l))
 				block.WriteString("\n")
 			}
 			if body.Len()+block.Len() > mdMaxActions {
@@ -76,8 +77,12 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			body.WriteString(block.String())
 		}
 		fence := codeFence(body.String())
-		fmt.Fprintf(bw, "\n<details><summary>%s</summary>\n\n%sdiff\n%s%s\n\n</details>\n",
-			plural(len(p.Actions), "action", "actions"), fence, body.String(), fence)
+		open := ""
+		if len(p.Actions) <= mdOpenActions {
+			open = " open"
+		}
+		fmt.Fprintf(bw, "\n<details%s><summary>%s</summary>\n\n%sdiff\n%s%s\n\n</details>\n",
+			open, plural(len(p.Actions), "action", "actions"), fence, body.String(), fence)
 	}
 
 	if len(p.Warnings) > 0 {
@@ -102,6 +107,27 @@ const (
 	mdMaxActions = 35000
 	mdMaxAccess  = 25000
 )
+
+// mdOpenActions is the most actions shown expanded: a reviewer reads a short plan at once, and
+// opens a long one on purpose.
+const mdOpenActions = 20
+
+// mdLine is l in the diff block: the gutter is the line's one marker, so the text renderer's
+// own (the op symbol of a header, "+"/"-" of a set member) gives way to it. A header whose op
+// the gutter cannot say (update, replace, adopt: "!") names it in words.
+func mdLine(l line) string {
+	text := textLine(l, noPaint)
+	switch l.kind {
+	case lHeader:
+		text = strings.TrimPrefix(text, l.op.Symbol()+" ")
+		if l.op != Create && l.op != Delete {
+			text = l.op.String() + " " + text
+		}
+	case lAdded, lRemoved:
+		text = strings.TrimRight(strings.Repeat("  ", l.depth)+"  "+printable(l.text), " ")
+	}
+	return strings.TrimRight(mdGutter(l)+" "+text, " ")
+}
 
 func noPaint(_, s string) string { return s }
 
