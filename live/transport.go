@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"path"
@@ -105,15 +106,16 @@ type limits struct {
 	apiURL string
 	// bodyTimeout bounds the arrival of a whole answer body, from its headers on.
 	bodyTimeout time.Duration
-	// notify, when set, is told of every long wait (see wait).
-	notify   func(string)
-	notifyMu sync.Mutex
+	// notify, when set, is told of every wait or failed attempt of noticeAfter or more.
+	notify      func(string)
+	notifyMu    sync.Mutex
+	noticeAfter time.Duration
 }
 
 func newTransport(next http.RoundTripper, p RetryPolicy) *transport {
 	p = p.withDefaults()
 	t := &transport{next: next, policy: p, sleep: sleepCtx}
-	t.bodyTimeout = defaultBodyTimeout
+	t.bodyTimeout, t.noticeAfter = defaultBodyTimeout, defaultNoticeAfter
 	if p.RatePerSec > 0 {
 		t.pacer = newPacer(p.RatePerSec, p.Burst, p.MaxRetryAfter)
 	}
@@ -200,7 +202,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%s %s: giving up: %s, and the command's deadline is %s away, sooner than the %s wait before attempt %d: %w",
 				req.Method, req.URL.Path, why, time.Until(deadline).Round(time.Second), backoff.Round(100*time.Millisecond), attempt+1, deadlineCause(ctx))
 		}
-		if took := time.Since(sent); backoff >= noticeAfter || took >= noticeAfter {
+		if took := time.Since(sent); backoff >= t.noticeAfter || took >= t.noticeAfter {
 			t.say(fmt.Sprintf("%s %s: %s; waiting %s before attempt %d of %d",
 				req.Method, req.URL.Path, why, backoff.Round(100*time.Millisecond), attempt+1, t.policy.MaxAttempts))
 		}
@@ -210,10 +212,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// noticeAfter is how long a wait (or a failed attempt) lasts before it is worth a line on
+// defaultNoticeAfter is how long a wait (or a failed attempt) lasts before it is worth a line on
 // stderr: shorter pauses are the ordinary texture of a throttled run, longer ones look like a
 // hang to whoever watches a CI log.
-const noticeAfter = 3 * time.Second
+const defaultNoticeAfter = 3 * time.Second
 
 func (t *transport) say(msg string) {
 	if t.notify == nil {
@@ -332,9 +334,9 @@ func (t *transport) retryAfter(h string) (time.Duration, string) {
 		return 0, ""
 	}
 	if asked > t.policy.MaxRetryAfter {
-		return t.policy.MaxRetryAfter, fmt.Sprintf(" with Retry-After %s, more than --max-retry-after allows (%s)", asked.Round(time.Second), t.policy.MaxRetryAfter)
+		return t.policy.MaxRetryAfter, fmt.Sprintf(" with Retry-After %ds, more than --max-retry-after allows (%s)", int64(asked/time.Second), t.policy.MaxRetryAfter)
 	}
-	return asked, fmt.Sprintf(" with Retry-After %s", asked.Round(time.Second))
+	return asked, fmt.Sprintf(" with Retry-After %ds", int64(asked/time.Second))
 }
 
 // parseRetryAfter reads seconds or an HTTP date; ok is false when h is absent or unreadable.
@@ -343,11 +345,11 @@ func parseRetryAfter(h string) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.ParseInt(h, 10, 64); err == nil && s >= 0 {
-		// Beyond a day every value means the same: far more than any ceiling.
-		return time.Duration(min(s, 86400)) * time.Second, true
+		// Kept whole (within int32 seconds, 68 years) for the waiting line; the ceiling applies after.
+		return time.Duration(min(s, math.MaxInt32)) * time.Second, true
 	}
 	if when, err := http.ParseTime(h); err == nil {
-		return max(0, min(time.Until(when), 24*time.Hour)), true
+		return max(0, min(time.Until(when), math.MaxInt32*time.Second)), true
 	}
 	return 0, false
 }
@@ -368,7 +370,7 @@ func (t *transport) backoff(attempt int) time.Duration {
 // items of up to 80 KiB each (a group of ~2,000 members): 8 MiB. Other answers (one resource,
 // an error) get 1 MiB. At --parallelism 8 at most 64 MiB of answers are in flight.
 const (
-	pageBytes   = maxPageSize * 80 << 10
+	pageBytes   = 8 << 20
 	answerBytes = 1 << 20
 	// defaultBodyTimeout bounds the arrival of one answer's body once its headers came: 8 MiB
 	// in 60 s is 140 kB/s, far below any link that reaches the API.
