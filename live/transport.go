@@ -199,15 +199,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			backoff = wait
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < backoff {
-			return nil, fmt.Errorf("%s %s: giving up: %s, and the command's deadline is %s away, sooner than the %s wait before attempt %d: %w",
-				req.Method, req.URL.Path, why, time.Until(deadline).Round(time.Second), backoff.Round(100*time.Millisecond), attempt+1, deadlineCause(ctx))
+			// The deadline has not passed, so ctx has no cause yet: DeadlineExceeded lets
+			// callers tell this end from other failures.
+			return nil, fmt.Errorf("%s %s: giving up: %s, and the command's deadline is %s away, sooner than the %s wait before attempt %d (%w)",
+				req.Method, req.URL.Path, why, time.Until(deadline).Round(time.Second), backoff.Round(100*time.Millisecond), attempt+1, context.DeadlineExceeded)
 		}
 		if took := time.Since(sent); backoff >= t.noticeAfter || took >= t.noticeAfter {
 			t.say(fmt.Sprintf("%s %s: %s; waiting %s before attempt %d of %d",
 				req.Method, req.URL.Path, why, backoff.Round(100*time.Millisecond), attempt+1, t.policy.MaxAttempts))
 		}
 		if err := t.sleep(ctx, backoff); err != nil {
-			return nil, t.stopped(req, err)
+			return nil, fmt.Errorf("%s %s: %s; stopped while waiting to try again: %w", req.Method, req.URL.Path, why, deadlineCause(ctx))
 		}
 	}
 }
