@@ -107,7 +107,7 @@ func runHostile(t *testing.T, url string, args ...string) hostileRun {
 			case <-done:
 				return
 			case <-tick.C:
-				if rss := vmRSS(cmd.Process.Pid); rss > hostileKillRSS {
+				if rss := vmRSS(cmd.Process.Pid); rss > hostileKillRSS*(peakCeiling()/hostilePeakRSS) {
 					killed.Store(fmt.Sprintf("killed by the watchdog at %d MB resident", rss>>20))
 					_ = cmd.Process.Kill()
 					return
@@ -135,6 +135,16 @@ func runHostile(t *testing.T, url string, args ...string) hostileRun {
 		t.Errorf("the secret key is in the output:\n%s", r.stderr)
 	}
 	return r
+}
+
+// peakCeiling is hostilePeakRSS, tripled for a binary built with -race: the race detector's
+// shadow memory took the 1 GiB case from 66 MB to 224 MB. The figure the issue asks for is the
+// normal build's, which `go test ./resilience` checks.
+func peakCeiling() int64 {
+	if raceEnabled {
+		return 3 * hostilePeakRSS
+	}
+	return hostilePeakRSS
 }
 
 // vmRSS is pid's resident set in bytes (0 when it cannot be read).
@@ -167,8 +177,8 @@ func (r hostileRun) expect(t *testing.T, within time.Duration, want ...string) {
 	if r.took > within {
 		t.Errorf("gave up after %s, want within %s", r.took.Round(time.Millisecond), within)
 	}
-	if r.peakRSS >= hostilePeakRSS {
-		t.Errorf("peak RSS %d MB, want under %d MB", r.peakRSS>>20, hostilePeakRSS>>20)
+	if ceiling := peakCeiling(); r.peakRSS >= ceiling {
+		t.Errorf("peak RSS %d MB, want under %d MB", r.peakRSS>>20, ceiling>>20)
 	}
 	for _, w := range want {
 		if !strings.Contains(r.stderr, w) {
