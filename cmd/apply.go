@@ -26,7 +26,7 @@ type applyFlags struct {
 }
 
 func (f *applyFlags) register(fs *pflag.FlagSet) {
-	f.plan.conn.register(fs)
+	f.plan.conn.registerWith(fs, applyTimeout)
 	f.plan.registerDiff(fs)
 	f.plan.format = "text"
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation (required without a terminal)")
@@ -67,6 +67,10 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	// The deadline covers the whole command, a confirmation prompt included; once it passes,
+	// apply starts no new action, as after an interrupt.
+	ctx, cancel := f.plan.conn.deadline(ctx)
+	defer cancel()
 	if err := f.secrets.checkCI(env, fs.Changed("secrets-file"), f.plan.conn.local); err != nil {
 		fail(env, err)
 		return ExitRefused // a guard: secrets would be lost, not a mistake in the command
@@ -130,7 +134,7 @@ func runApply(ctx context.Context, env Env, args []string) int {
 	after := s.conn.client.Stats()
 	// The next plan finds the rules of the policies this run created in the rule cache.
 	_, _ = s.conn.client.SeedRuleCache()
-	return report(env, out.Result, after.Requests-before.Requests, after.Retries-before.Retries, f.secrets.dest(f.secretsFile))
+	return report(ctx, env, out.Result, after.Requests-before.Requests, after.Retries-before.Retries, f.secrets.dest(f.secretsFile))
 }
 
 // target is the organization apply works on: the client writes, the session plans.
@@ -205,7 +209,7 @@ func printEvent(env Env, ev apply.Event, secretsFile string) {
 	fmt.Fprintf(env.Stderr, "%s [%s]\n", line, ev.Duration.Round(1e6))
 }
 
-func report(env Env, res *apply.Result, calls, retries int64, secretsFile string) int {
+func report(ctx context.Context, env Env, res *apply.Result, calls, retries int64, secretsFile string) int {
 	fmt.Fprintf(env.Stdout, "\nApply: %d done, %d failed, %d not started (%d API calls, %d retries).\n",
 		len(res.Done), len(res.Failed), len(res.Skipped), calls, retries)
 	for _, o := range res.Orphans {
@@ -214,7 +218,10 @@ func report(env Env, res *apply.Result, calls, retries int64, secretsFile string
 	if res.FlushErr != nil {
 		errorf(env, "%v", res.FlushErr)
 	}
-	if res.Interrupted {
+	if t, ok := timedOut(ctx); ok && res.Interrupted {
+		warnf(env, "%v: no new action was started after it; %s holds every key created", t, secretsFile)
+		hintf(env, "raise --timeout (it was %s) if the organization is large or the API slow, then run apply again: it converges from wherever this run stopped", t.d)
+	} else if res.Interrupted {
 		warnf(env, "interrupted: no new action was started after the interrupt; %s holds every key created", secretsFile)
 	}
 	if res.OK() {

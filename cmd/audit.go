@@ -91,6 +91,8 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	ctx, cancel := f.conn.deadline(ctx)
+	defer cancel()
 	failOn, _ := f.failOnSeverity()                // checked with the flags
 	maxAge, _ := schema.ParseDuration(f.maxKeyAge) // likewise
 	maxSSHAge, _ := schema.ParseDuration(f.maxSSHKeyAge)
@@ -115,7 +117,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	})
 	if err != nil {
 		errorf(env, "%v", err)
-		hintf(env, "audit needs %s; check the credentials and the network, then run again", readRightsText)
+		hintf(env, "%s", readHint(ctx, err, "audit needs "+readRightsText+"; check the credentials and the network, then run again"))
 		return ExitError
 	}
 	opts := audit.TextOptions{ListUnmanaged: f.listUnmanaged}

@@ -66,6 +66,8 @@ func runExport(ctx context.Context, env Env, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	ctx, cancel := f.conn.deadline(ctx)
+	defer cancel()
 	if len(rest) > 0 {
 		errorf(env, "export takes no arguments, got %q", rest)
 		hintf(env, "choose the output directory with --out")
@@ -90,6 +92,9 @@ func runExport(ctx context.Context, env Env, args []string) int {
 	org, err := c.client.Read(ctx, live.ReadOptions{})
 	if err != nil {
 		errorf(env, "read the organization: %v", err)
+		if h := readHint(ctx, err, ""); h != "" {
+			hintf(env, "%s", h)
+		}
 		return ExitError
 	}
 	files, err := export.Export(org, export.Options{Stack: f.stack, All: f.all, Now: time.Now()})

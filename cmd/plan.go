@@ -95,6 +95,8 @@ func runPlan(ctx context.Context, env Env, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	ctx, cancel := f.conn.deadline(ctx)
+	defer cancel()
 	s, code := prepare(ctx, env, f, paths)
 	if s == nil {
 		return code
@@ -221,7 +223,7 @@ func (s *session) replan(ctx context.Context) error {
 	liveOrg, err := readLive(ctx, s.conn.client, s.desired, s.cache)
 	if err != nil {
 		return withHint(fmt.Errorf("read the organization: %w", err),
-			"check the credentials' rights ("+readRightsText+" at least) and the network, then run again")
+			readHint(ctx, err, "check the credentials' rights ("+readRightsText+" at least) and the network, then run again"))
 	}
 	f := s.flags
 	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags

@@ -29,6 +29,16 @@ type Config struct {
 	Transport http.RoundTripper
 	// ResponseTimeout bounds the wait for a response's headers (default 60s).
 	ResponseTimeout time.Duration
+	// BodyTimeout bounds the arrival of a response's whole body once its headers came
+	// (default 60s): an API that drips its answer fails the attempt instead of holding it.
+	BodyTimeout time.Duration
+	// MaxObjects is the most resources of one kind a list may hold (default 100,000): a
+	// total_count above it is refused before any further page is asked for (pages.go).
+	MaxObjects int
+	// Notify, when set, is told of every long wait (a 429's Retry-After, a backoff after a
+	// 5xx or a timeout), one line each, with the request's method and path and never a
+	// credential. It may be called from several goroutines, never at once.
+	Notify func(string)
 }
 
 // Client is a connection to one organization's IAM.
@@ -41,6 +51,7 @@ type Client struct {
 	parallelism    int
 	transport      *transport
 	apiURL         string // keys the rule cache
+	maxObjects     int
 	sdk            *scw.Client
 	seeds          ruleSeeds // rules of the policies this client created, for the rule cache
 }
@@ -70,6 +81,11 @@ func New(cfg Config) (*Client, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%w: set %s (or a profile in the scw config file)", ErrNoCredentials, strings.Join(missing, ", "))
 	}
+	apiURL := apiURLOf(profile)
+	api, err := checkAPIURL(apiURL)
+	if err != nil {
+		return nil, err
+	}
 	next := cfg.Transport
 	if next == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -82,11 +98,15 @@ func New(cfg Config) (*Client, error) {
 		next = t
 	}
 	t := newTransport(next, cfg.Retry)
+	t.api, t.apiURL, t.notify = api, string(api), cfg.Notify
+	if cfg.BodyTimeout > 0 {
+		t.bodyTimeout = cfg.BodyTimeout
+	}
 	ua := cfg.UserAgent
 	if ua == "" {
 		ua = "iamsync"
 	}
-	hc := &http.Client{Transport: t}
+	hc := &http.Client{Transport: t, CheckRedirect: RefuseRedirect}
 	client, err := scw.NewClient(
 		scw.WithProfile(profile),
 		scw.WithHTTPClient(hc),
@@ -109,6 +129,10 @@ func New(cfg Config) (*Client, error) {
 	if par <= 0 {
 		par = 8
 	}
+	maxObjects := cfg.MaxObjects
+	if maxObjects <= 0 {
+		maxObjects = DefaultMaxObjects
+	}
 	return &Client{
 		iam:            iam.NewAPI(client),
 		projects:       account.NewProjectAPI(client),
@@ -116,7 +140,8 @@ func New(cfg Config) (*Client, error) {
 		AccessKey:      *profile.AccessKey,
 		parallelism:    par,
 		transport:      t,
-		apiURL:         apiURLOf(profile),
+		apiURL:         apiURL,
+		maxObjects:     maxObjects,
 		sdk:            client,
 	}, nil
 }

@@ -80,10 +80,14 @@ func (c *Client) pages(ctx context.Context, kind model.Kind, name, parent string
 			}
 			out := make([]model.Found, 0, len(r.APIKeys))
 			for _, k := range r.APIKeys {
-				// Users' personal keys are nobody's twin: iamsync never makes them.
+				// Users' personal keys come back too (Parent ""), so that a page's length is
+				// the API's, which the pagination's bounds rely on (pages.go);
+				// applicationKeys drops them.
+				f := model.Found{ID: k.AccessKey, Description: k.Description, CreatedAt: deref(k.CreatedAt)}
 				if k.ApplicationID != nil {
-					out = append(out, model.Found{ID: k.AccessKey, Parent: *k.ApplicationID, Description: k.Description, CreatedAt: deref(k.CreatedAt)})
+					f.Parent = *k.ApplicationID
 				}
+				out = append(out, f)
 			}
 			return out, r.TotalCount, nil
 		}, nil
@@ -133,19 +137,15 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 	if err != nil {
 		return nil, err
 	}
-	var all []model.Found
-	for page, pages := int32(1), int32(1); page <= pages; page++ {
+	all, err := pageThrough(c.maxObjects, string(kind)+"s", func(page int32) ([]model.Found, uint64, error) {
 		items, total, err := fetch(page)
-		if err != nil {
-			return nil, fmt.Errorf("find %s %q (page %d): %w", kind, name, page, err)
-		}
-		all = append(all, items...)
-		if page == 1 && len(items) > 0 {
-			pages = int32((total + uint32(len(items)) - 1) / uint32(len(items)))
-		}
+		return items, uint64(total), err
+	}, func(f model.Found) string { return f.ID })
+	if err != nil {
+		return nil, fmt.Errorf("find %s %q: %w", kind, name, err)
 	}
 	if kind == model.KindAPIKey {
-		return all, nil
+		return applicationKeys(all), nil
 	}
 	var out []model.Found
 	for _, f := range all {
@@ -154,4 +154,16 @@ func (c *Client) Find(ctx context.Context, kind model.Kind, name, parent string)
 		}
 	}
 	return out, nil
+}
+
+// applicationKeys drops users' personal keys from a list of keys: they are nobody's twin, since
+// iamsync never makes them.
+func applicationKeys(keys []model.Found) []model.Found {
+	out := keys[:0:0]
+	for _, k := range keys {
+		if k.Parent != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -52,13 +52,13 @@ func (c *Client) readRules(ctx context.Context, sem chan struct{}, p *iam.Policy
 	}
 	readAt := s.cache.now()
 	size := uint32(maxPageSize)
-	rules, err := listAll(ctx, sem, "rules of policy "+p.Name, func(page int32) ([]*iam.Rule, uint32, error) {
+	rules, err := listAll(ctx, sem, c.maxObjects, "rules of policy "+p.Name, func(page int32) ([]*iam.Rule, uint32, error) {
 		r, err := c.iam.ListRules(&iam.ListRulesRequest{PolicyID: p.ID, Page: &page, PageSize: &size}, scw.WithContext(ctx))
 		if err != nil {
 			return nil, 0, err
 		}
 		return r.Rules, r.TotalCount, nil
-	})
+	}, func(r *iam.Rule) string { return r.ID })
 	if err != nil {
 		return err
 	}

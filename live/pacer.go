@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -47,10 +48,12 @@ type pacer struct {
 	lastCut time.Time
 	pause   time.Time // no request leaves before this
 	limited int64     // 429s seen
+	// maxPause caps a Retry-After pause (RetryPolicy.MaxRetryAfter).
+	maxPause time.Duration
 }
 
-func newPacer(perSec float64, burst int) *pacer {
-	return &pacer{lim: rate.NewLimiter(rate.Limit(perSec), burst), cap: perSec, ceiling: perSec, rate: perSec, lowest: perSec}
+func newPacer(perSec float64, burst int, maxPause time.Duration) *pacer {
+	return &pacer{lim: rate.NewLimiter(rate.Limit(perSec), burst), cap: perSec, ceiling: perSec, rate: perSec, lowest: perSec, maxPause: maxPause}
 }
 
 // wait blocks until a request may be sent.
@@ -59,11 +62,19 @@ func (p *pacer) wait(ctx context.Context) error {
 	until := p.pause
 	p.mu.Unlock()
 	if d := time.Until(until); d > 0 {
+		// A pause another request's 429 asked for; that request's waiting line says so.
 		if err := sleepCtx(ctx, d); err != nil {
 			return err
 		}
 	}
-	return p.lim.Wait(ctx)
+	if err := p.lim.Wait(ctx); err != nil {
+		if ctx.Err() == nil {
+			// The limiter refuses at once a wait that would end after the deadline.
+			return fmt.Errorf("the rate limit would hold this request past the command's deadline: %w", context.DeadlineExceeded)
+		}
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 // observe adapts the rate to the answer of a request sent at sent.
@@ -82,8 +93,8 @@ func (p *pacer) observe(resp *http.Response, sent time.Time) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		p.limited++
-		if d := retryAfter(resp.Header.Get("Retry-After")); d > 0 {
-			p.pause = maxTime(p.pause, now.Add(d))
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After")); ok && d > 0 {
+			p.pause = maxTime(p.pause, now.Add(min(d, p.maxPause)))
 		}
 		if sent.After(p.lastCut) {
 			p.lastCut = now

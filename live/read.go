@@ -71,53 +71,53 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 	org := c.OrganizationID
 	size := uint32(maxPageSize)
 	g.Go(func() (err error) {
-		s.apps, err = listAll(gctx, sem, "applications", func(page int32) ([]*iam.Application, uint32, error) {
+		s.apps, err = listAll(gctx, sem, c.maxObjects, "applications", func(page int32) ([]*iam.Application, uint32, error) {
 			r, err := c.iam.ListApplications(&iam.ListApplicationsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.Applications, r.TotalCount, nil
-		})
+		}, func(a *iam.Application) string { return a.ID })
 		return err
 	})
 	g.Go(func() (err error) {
-		s.groups, err = listAll(gctx, sem, "groups", func(page int32) ([]*iam.Group, uint32, error) {
+		s.groups, err = listAll(gctx, sem, c.maxObjects, "groups", func(page int32) ([]*iam.Group, uint32, error) {
 			r, err := c.iam.ListGroups(&iam.ListGroupsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.Groups, r.TotalCount, nil
-		})
+		}, func(g *iam.Group) string { return g.ID })
 		return err
 	})
 	g.Go(func() (err error) {
-		s.keys, err = listAll(gctx, sem, "API keys", func(page int32) ([]*iam.APIKey, uint32, error) {
+		s.keys, err = listAll(gctx, sem, c.maxObjects, "API keys", func(page int32) ([]*iam.APIKey, uint32, error) {
 			r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.APIKeys, r.TotalCount, nil
-		})
+		}, func(k *iam.APIKey) string { return k.AccessKey })
 		return err
 	})
 	g.Go(func() (err error) {
-		s.users, err = listAll(gctx, sem, "users", func(page int32) ([]*iam.User, uint32, error) {
+		s.users, err = listAll(gctx, sem, c.maxObjects, "users", func(page int32) ([]*iam.User, uint32, error) {
 			r, err := c.iam.ListUsers(&iam.ListUsersRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.Users, r.TotalCount, nil
-		})
+		}, func(u *iam.User) string { return u.ID })
 		return err
 	})
 	g.Go(func() (err error) {
-		s.sshKeys, err = listAll(gctx, sem, "SSH keys", func(page int32) ([]*iam.SSHKey, uint32, error) {
+		s.sshKeys, err = listAll(gctx, sem, c.maxObjects, "SSH keys", func(page int32) ([]*iam.SSHKey, uint32, error) {
 			r, err := c.iam.ListSSHKeys(&iam.ListSSHKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.SSHKeys, r.TotalCount, nil
-		})
+		}, func(k *iam.SSHKey) string { return k.ID })
 		// SSH keys are project resources, read with project-level sets (SSHKeysReadOnly),
 		// which an IAMReadOnly key lacks: a plan that declares none goes on without them.
 		if IsPermissionDenied(err) {
@@ -140,13 +140,13 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		return nil
 	})
 	g.Go(func() (err error) {
-		s.quota, err = listAll(gctx, sem, "quotas", func(page int32) ([]*iam.Quotum, uint32, error) {
+		s.quota, err = listAll(gctx, sem, c.maxObjects, "quotas", func(page int32) ([]*iam.Quotum, uint32, error) {
 			r, err := c.iam.ListQuota(&iam.ListQuotaRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.Quota, uint32(r.TotalCount), nil
-		})
+		}, func(q *iam.Quotum) string { return q.Name })
 		if IsPermissionDenied(err) {
 			// Quotas this key may not read are unknown, and not checked: the API still
 			// enforces them.
@@ -155,13 +155,13 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		return err
 	})
 	g.Go(func() (err error) {
-		s.projects, err = listAll(gctx, sem, "projects", func(page int32) ([]*account.Project, uint32, error) {
+		s.projects, err = listAll(gctx, sem, c.maxObjects, "projects", func(page int32) ([]*account.Project, uint32, error) {
 			r, err := c.projects.ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.Projects, uint32(r.TotalCount), nil
-		})
+		}, func(p *account.Project) string { return p.ID })
 		if err == nil {
 			s.cache.setProjects(s.projects)
 		}
@@ -170,13 +170,13 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 	// Rules are fetched as soon as the policies are known, while the other lists finish.
 	var mu sync.Mutex
 	g.Go(func() (err error) {
-		s.policies, err = listAll(gctx, sem, "policies", func(page int32) ([]*iam.Policy, uint32, error) {
+		s.policies, err = listAll(gctx, sem, c.maxObjects, "policies", func(page int32) ([]*iam.Policy, uint32, error) {
 			r, err := c.iam.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
 			if err != nil {
 				return nil, 0, err
 			}
 			return r.Policies, r.TotalCount, nil
-		})
+		}, func(p *iam.Policy) string { return p.ID })
 		if err != nil {
 			return err
 		}
@@ -197,49 +197,6 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 	s.cache.save(s.policies)
 	c.seeds.readUnder(s.cache)
 	return s, nil
-}
-
-// listAll reads page 1, learns total_count, then reads the remaining pages concurrently
-// (each holding a slot of sem) and returns the items in page order.
-func listAll[T any](ctx context.Context, sem chan struct{}, what string, fetch func(page int32) ([]T, uint32, error)) ([]T, error) {
-	call := func(page int32) ([]T, uint32, error) {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, 0, ctx.Err()
-		}
-		defer func() { <-sem }()
-		items, total, err := fetch(page)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list %s (page %d): %w", what, page, err)
-		}
-		return items, total, nil
-	}
-	first, total, err := call(1)
-	if err != nil {
-		return nil, err
-	}
-	if len(first) == 0 || uint32(len(first)) >= total {
-		return first, nil
-	}
-	pages := int32((total + uint32(len(first)) - 1) / uint32(len(first)))
-	rest := make([][]T, pages+1)
-	g, _ := errgroup.WithContext(ctx)
-	for p := int32(2); p <= pages; p++ {
-		g.Go(func() error {
-			items, _, err := call(p)
-			rest[p] = items
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	out := first
-	for _, items := range rest[2:] {
-		out = append(out, items...)
-	}
-	return out, nil
 }
 
 func (o ReadOptions) wantsRules(p *iam.Policy) bool {

@@ -52,7 +52,11 @@ type SecretManager struct {
 	ids   map[string]string      // secret name → ID, this stack's secrets
 	locks map[string]*sync.Mutex // one writer per secret name
 	added map[string]smVersion   // access key → the version written for it
+	// maxObjects bounds its lists, as the client's (pages.go).
+	maxObjects int
 }
+
+func secretID(s *secret.Secret) string { return s.ID }
 
 type smVersion struct {
 	secretID string
@@ -76,12 +80,19 @@ func (c *Client) SecretManager(ctx context.Context, project, stack string) (*Sec
 	m := &SecretManager{api: secret.NewAPI(c.sdk), region: region, ProjectID: projectID, tag: model.OwnerTag(stack),
 		ids: map[string]string{}, locks: map[string]*sync.Mutex{}, added: map[string]smVersion{}}
 	size := uint32(maxPageSize)
-	r, err := m.api.ListSecrets(&secret.ListSecretsRequest{Region: region, ProjectID: &projectID, Tags: []string{m.tag}, PageSize: &size},
-		scw.WithContext(ctx), scw.WithAllPages())
+	list, err := pageThrough(c.maxObjects, "secrets", func(page int32) ([]*secret.Secret, uint64, error) {
+		r, err := m.api.ListSecrets(&secret.ListSecretsRequest{Region: region, ProjectID: &projectID, Tags: []string{m.tag}, Page: &page, PageSize: &size},
+			scw.WithContext(ctx))
+		if err != nil {
+			return nil, 0, err
+		}
+		return r.Secrets, r.TotalCount, nil
+	}, secretID)
 	if err != nil {
 		return nil, fmt.Errorf("list the secrets of project %s in Secret Manager (%s): %w", projectID, region, err)
 	}
-	for _, s := range r.Secrets {
+	m.maxObjects = c.maxObjects
+	for _, s := range list {
 		if m.ours(s) {
 			m.ids[s.Name] = s.ID
 		}
@@ -97,12 +108,19 @@ func (c *Client) secretsProject(ctx context.Context, project string) (string, er
 		}
 		return c.OrganizationID, nil
 	}
-	r, err := c.projects.ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: c.OrganizationID}, scw.WithContext(ctx), scw.WithAllPages())
+	size := uint32(maxPageSize)
+	projects, err := pageThrough(c.maxObjects, "projects", func(page int32) ([]*account.Project, uint64, error) {
+		r, err := c.projects.ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: c.OrganizationID, Page: &page, PageSize: &size}, scw.WithContext(ctx))
+		if err != nil {
+			return nil, 0, err
+		}
+		return r.Projects, r.TotalCount, nil
+	}, func(p *account.Project) string { return p.ID })
 	if err != nil {
 		return "", fmt.Errorf("list the projects to find %q: %w", project, err)
 	}
 	var byName []string
-	for _, p := range r.Projects {
+	for _, p := range projects {
 		if p.ID == project {
 			return p.ID, nil
 		}
@@ -216,12 +234,18 @@ func (m *SecretManager) create(ctx context.Context, name string) (string, bool, 
 		return "", false, fmt.Errorf("create Secret Manager secret %s in project %s: %w", name, m.ProjectID, err)
 	}
 	size := uint32(maxPageSize)
-	r, lerr := m.api.ListSecrets(&secret.ListSecretsRequest{Region: m.region, ProjectID: &m.ProjectID, Name: &name, PageSize: &size},
-		scw.WithContext(ctx), scw.WithAllPages())
+	list, lerr := pageThrough(m.maxObjects, "secrets", func(page int32) ([]*secret.Secret, uint64, error) {
+		r, err := m.api.ListSecrets(&secret.ListSecretsRequest{Region: m.region, ProjectID: &m.ProjectID, Name: &name, Page: &page, PageSize: &size},
+			scw.WithContext(ctx))
+		if err != nil {
+			return nil, 0, err
+		}
+		return r.Secrets, r.TotalCount, nil
+	}, secretID)
 	if lerr != nil {
 		return "", false, fmt.Errorf("create Secret Manager secret %s: %w; looking it up failed too: %v", name, err, lerr)
 	}
-	for _, s := range r.Secrets {
+	for _, s := range list {
 		if s.Name != name || s.Path != "/" || s.DeletionRequestedAt != nil {
 			continue
 		}
@@ -238,11 +262,18 @@ func (m *SecretManager) create(ctx context.Context, name string) (string, bool, 
 
 // deleteVersionsOf deletes the versions of secret id written for accessKey (best effort).
 func (m *SecretManager) deleteVersionsOf(ctx context.Context, id, accessKey string) {
-	r, err := m.api.ListSecretVersions(&secret.ListSecretVersionsRequest{Region: m.region, SecretID: id}, scw.WithContext(ctx), scw.WithAllPages())
+	size := uint32(maxPageSize)
+	versions, err := pageThrough(m.maxObjects, "secret versions", func(page int32) ([]*secret.SecretVersion, uint64, error) {
+		r, err := m.api.ListSecretVersions(&secret.ListSecretVersionsRequest{Region: m.region, SecretID: id, Page: &page, PageSize: &size}, scw.WithContext(ctx))
+		if err != nil {
+			return nil, 0, err
+		}
+		return r.Versions, r.TotalCount, nil
+	}, func(v *secret.SecretVersion) string { return strconv.FormatUint(uint64(v.Revision), 10) })
 	if err != nil {
 		return
 	}
-	for _, v := range r.Versions {
+	for _, v := range versions {
 		if v.Description != nil && *v.Description == accessKey && v.Status != secret.SecretVersionStatusDeleted {
 			_ = m.api.DeleteSecretVersion(&secret.DeleteSecretVersionRequest{Region: m.region, SecretID: id, Revision: strconv.FormatUint(uint64(v.Revision), 10)}, scw.WithContext(ctx))
 		}

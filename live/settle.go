@@ -30,19 +30,29 @@ func (c *Client) ListAll(ctx context.Context, kind model.Kind) ([]model.Found, e
 	if err != nil {
 		return nil, err
 	}
-	return listBackwards(kind, fetch)
+	found, err := listBackwards(kind, fetch, c.maxObjects)
+	if kind == model.KindAPIKey {
+		found = applicationKeys(found)
+	}
+	return found, err
 }
 
-func listBackwards(kind model.Kind, fetch pager) ([]model.Found, error) {
+// listBackwards is ListAll's read. Its pages are bounded as every list's (pages.go): the
+// total is checked against maxObjects before page 2, and the page count is the first page's.
+// Repeated items are expected here (an item moving back is read twice), so they are only
+// dropped.
+func listBackwards(kind model.Kind, fetch pager, maxObjects int) ([]model.Found, error) {
 	first, total, err := fetch(1)
 	if err != nil {
 		return nil, fmt.Errorf("list %ss (page 1): %w", kind, err)
 	}
+	if err := checkTotal(string(kind)+"s", uint64(total), maxObjects); err != nil {
+		return nil, err
+	}
 	if len(first) == 0 || uint32(len(first)) >= total {
 		return first, nil
 	}
-	per := uint32(len(first)) // the page size the API applied
-	pages := int32((total + per - 1) / per)
+	pages := pageCount(uint64(total), len(first)) // the first page's length: the page size the API applied
 	seen := map[string]bool{}
 	var out []model.Found
 	for p := pages; p >= 1; p-- {

@@ -75,7 +75,7 @@ func TestListBackwardsSeesEverySurvivorUnderChurn(t *testing.T) {
 	for seed := uint64(0); seed < 200; seed++ {
 		n := 150 + int(seed)*7
 		c := newChurn(n, seed)
-		got, err := listBackwards(model.KindApplication, c.fetch)
+		got, err := listBackwards(model.KindApplication, c.fetch, DefaultMaxObjects)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,13 +25,13 @@ func (c *Client) ReadUserKeys(ctx context.Context) ([]UserKey, error) {
 	org := c.OrganizationID
 	size := uint32(maxPageSize)
 	sem := make(chan struct{}, c.parallelism)
-	keys, err := listAll(ctx, sem, "users' API keys", func(page int32) ([]*iam.APIKey, uint32, error) {
+	keys, err := listAll(ctx, sem, c.maxObjects, "users' API keys", func(page int32) ([]*iam.APIKey, uint32, error) {
 		r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, BearerType: iam.BearerTypeUser, Page: &page, PageSize: &size}, scw.WithContext(ctx))
 		if err != nil {
 			return nil, 0, err
 		}
 		return r.APIKeys, r.TotalCount, nil
-	})
+	}, func(k *iam.APIKey) string { return k.AccessKey })
 	if err != nil {
 		return nil, err
 	}
