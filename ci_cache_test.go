@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // The rule cache in CI (issue 18): the Action restores it before the plan and saves it after,
@@ -90,5 +92,50 @@ func TestActionsKeepTheRuleCache(t *testing.T) {
 				t.Errorf("the cache is saved only when the plan succeeded (if %q): a failed plan's reads would be lost", save.If)
 			}
 		})
+	}
+}
+
+func TestGitLabKeepsTheRuleCache(t *testing.T) {
+	data, err := os.ReadFile("ci/gitlab/iamsync.gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]struct {
+		Variables map[string]string `yaml:"variables"`
+		Cache     struct {
+			Key       string   `yaml:"key"`
+			Paths     []string `yaml:"paths"`
+			When      string   `yaml:"when"`
+			Unprotect bool     `yaml:"unprotect"`
+		} `yaml:"cache"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	base := raw[".iamsync"]
+	dir, ok := strings.CutPrefix(base.Variables["IAMSYNC_CACHE_DIR"], "$CI_PROJECT_DIR/")
+	if !ok {
+		t.Fatalf("IAMSYNC_CACHE_DIR = %q: GitLab caches only paths inside the project directory", base.Variables["IAMSYNC_CACHE_DIR"])
+	}
+	c := base.Cache
+	if len(c.Paths) != 1 || strings.TrimSuffix(c.Paths[0], "/") != dir {
+		t.Errorf("cache paths %q, want the directory IAMSYNC_CACHE_DIR names (%s)", c.Paths, dir)
+	}
+	if !strings.Contains(c.Key, "$IAMSYNC_ORGANIZATION_ID") || c.When != "always" {
+		t.Errorf("cache key %q (want one per organization), when %q (want always: a failed plan's reads still count)", c.Key, c.When)
+	}
+	if c.Unprotect {
+		t.Error("cache: unprotect would let a merge request write the cache the apply job trusts")
+	}
+	for _, job := range []string{"iamsync-plan", "iamsync-apply"} {
+		if raw[job].Cache.Key != "" {
+			t.Errorf("%s overrides the cache of .iamsync", job)
+		}
+	}
+	// The artifacts never include the cache (it would outlive the job as a download).
+	for _, p := range readGitLab(t)["iamsync-plan"].Artifacts.Paths {
+		if strings.HasPrefix(p, dir) {
+			t.Errorf("artifact path %s is the cache", p)
+		}
 	}
 }
