@@ -107,10 +107,11 @@ func (t *transport) once(ctx context.Context, method, rawURL string, payload []b
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	client := t.client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+	client := http.Client{Timeout: 30 * time.Second}
+	if t.client != nil {
+		client = *t.client
 	}
+	client.CheckRedirect = onlyWithinTheForge
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %s: %w", t.forge, method, pathOf(rawURL), err)
@@ -133,6 +134,20 @@ func (t *transport) once(ctx context.Context, method, rawURL string, payload []b
 		}
 	}
 	return resp.Header, nil
+}
+
+// onlyWithinTheForge follows a redirect only within the forge's own scheme, host and port (GitHub
+// redirects a renamed repository's API paths there). Go would carry a custom header, GitLab's
+// PRIVATE-TOKEN among them, to any host: the token must never leave for another (issue 16).
+func onlyWithinTheForge(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("the forge redirected to %s://%s, another origin than %s://%s: not followed, so that its token stays with it", req.URL.Scheme, req.URL.Host, first.Scheme, first.Host)
+	}
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	return nil
 }
 
 func pathOf(rawURL string) string {
