@@ -86,6 +86,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			fmt.Fprintf(bw, "- %s: %s\n", codeSpan(printable(wa.Key.String())), mdEscape(printable(wa.Message)))
 		}
 	}
+	renderRecertificationsMarkdown(bw, p)
 	if p.reviewsAccess() {
 		bw.WriteString("\n")
 		if err := access.RenderMarkdown(bw, p.Access, access.MarkdownOptions{MaxBytes: mdMaxAccess}); err != nil {
