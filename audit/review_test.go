@@ -7,7 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/iamsync/iamsync/access"
 	"github.com/iamsync/iamsync/model"
+	"github.com/iamsync/iamsync/schema"
 )
 
 // TestReviewsDue: IAM105 reports a rule whose reviewed_until falls within the window (on the
@@ -88,4 +90,27 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// TestCoverageAgreesWithAccess: IAM103's coverage between permission sets and the one explain
+// answers "who can" with (access.Covers) are one rule; over every pair of the catalogue they
+// must agree, or explain and audit would disagree on who holds what.
+func TestCoverageAgreesWithAccess(t *testing.T) {
+	o := opts()
+	v := newView(emptyLive(), false, o)
+	sets := schema.PermissionSets()
+	n := 0
+	for _, a := range sets {
+		for _, b := range sets {
+			if got, want := access.Covers(a.Name, b.Name, o.ScopeType), v.setCovers(a.Name, b.Name); got != want {
+				t.Errorf("%s covers %s: access says %v, audit %v", a.Name, b.Name, got, want)
+			}
+			if v.setCovers(a.Name, b.Name) && a.Name != b.Name {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no pair of distinct sets covers another: the comparison proves nothing")
+	}
 }
