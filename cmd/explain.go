@@ -279,7 +279,11 @@ func answer(q question, org *model.Org, acc *access.Access, e *access.Explanatio
 					names = append(names, p.Name)
 				}
 				hint := "--on project: takes a project's name or ID"
-				if s := suggest(ref, names); s != "" {
+				s := suggest(ref, names)
+				if prefixed := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !strings.HasPrefix(n, ref) }); s == "" && len(prefixed) == 1 {
+					s = prefixed[0]
+				}
+				if s != "" {
 					hint = fmt.Sprintf("did you mean project:%s?", s)
 				}
 				return withHint(fmt.Errorf("the organization has no project %q", ref), hint)
