@@ -19,7 +19,7 @@ var exitCodes = []struct {
 }{
 	{ExitOK, "success; with --detailed-exitcode: no changes"},
 	{ExitError, "error (bad usage, invalid manifests, API failure)"},
-	{ExitChanges, "changes present (only with --detailed-exitcode); audit: drift, or a finding at or above --fail-on"},
+	{ExitChanges, "changes present (only with --detailed-exitcode); audit: drift, or a finding at or above --fail-on; explain --detailed-exitcode: the answer names someone"},
 	{ExitRefused, "refused by a safety guard (stale plan, no approval, conflicts, mass deletion); plan, diff-access: new access at or above --fail-on-new-access"},
 }
 
