@@ -76,6 +76,17 @@ func TestReviewDue(t *testing.T) {
 		if at.Access.Summary.Lost != 1 || at.Access.Changes[0].Lost[0].PermissionSet != "InstancesFullAccess" {
 			t.Errorf("the access review does not show the loss: %+v", at.Access)
 		}
+		var saved bytes.Buffer
+		if err := at.WriteJSON(&saved); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Read(&saved)
+		if err != nil {
+			t.Fatalf("a saved plan with recertifications does not read back: %v", err)
+		}
+		if diff := cmp.Diff(at.Recertifications, back.Recertifications); diff != "" {
+			t.Errorf("recertifications after a JSON round trip (-want +got):\n%s", diff)
+		}
 		var md bytes.Buffer
 		if err := RenderMarkdown(&md, at); err != nil {
 			t.Fatal(err)
