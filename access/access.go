@@ -25,6 +25,9 @@ type Options struct {
 	// Now, when set, leaves out rules whose expiry has passed (model.Rule.ExpiredAt): Scaleway
 	// no longer honours them.
 	Now time.Time
+	// Origins records on each path who owns its policy (Path.Owner, Unmanaged,
+	// ProviderManaged), for explain; off for plans, whose reviews compare paths of one stack.
+	Origins bool
 }
 
 // Principal is who holds grants. Name is an application or group name, or a user's email;
@@ -96,6 +99,13 @@ type Path struct {
 	Group string `json:"group,omitempty"`
 	// Pos is where the rule is declared, for grants computed from manifests.
 	Pos model.Pos `json:"pos,omitzero"`
+	// Owner is the stack that owns the policy: its ownership tag on live values, the
+	// manifests' stack on desired ones (Options.Origins only).
+	Owner string `json:"owner,omitempty"`
+	// Unmanaged marks a policy no stack owns: made by hand or by another tool (Options.Origins).
+	Unmanaged bool `json:"unmanaged,omitempty"`
+	// ProviderManaged marks a policy Scaleway manages itself (Options.Origins).
+	ProviderManaged bool `json:"provider_managed,omitempty"`
 }
 
 // Grant is one permission set on one scope under one condition, with the paths that give it.
@@ -265,6 +275,9 @@ func compute(o *model.Org, nm names, opts Options) *Access {
 			}
 			cond := normalizeCondition(base)
 			path := Path{Policy: p.Name, Rule: ruleText(r, opts.ProjectLabel), Pos: r.Pos}
+			if opts.Origins {
+				path.Owner, path.Unmanaged, path.ProviderManaged = origin(o, p)
+			}
 			for _, set := range model.SortedSet(r.PermissionSets) {
 				for _, sc := range scopes(r, set, opts) {
 					g := Grant{PermissionSet: set, Scope: sc, Condition: cond, ExpiresAt: exp, Tier: TierOf(set, sc)}
@@ -272,10 +285,11 @@ func compute(o *model.Org, nm names, opts Options) *Access {
 					via := path
 					via.Group = who.Name
 					for _, grp := range groups {
-						for _, a := range grp.Members.Applications {
+						apps, users := members(o, grp)
+						for _, a := range apps {
 							add(Principal{Kind: model.PrincipalApplication, Name: a}, g, via)
 						}
-						for _, u := range grp.Members.Users {
+						for _, u := range users {
 							add(Principal{Kind: model.PrincipalUser, Name: u}, g, via)
 						}
 					}
@@ -296,6 +310,43 @@ func compute(o *model.Org, nm names, opts Options) *Access {
 	slices.Sort(acc.Unattached)
 	acc.Unattached = slices.Compact(acc.Unattached)
 	return acc
+}
+
+// members are the applications and users a group's policies reach: its listed members, and for
+// Scaleway's managed groups "All Users" and "All Applications" (BEHAVIOUR.md §10) every user, or
+// every application the provider does not manage, of the organization.
+func members(o *model.Org, g *model.Group) (apps, users []string) {
+	apps, users = g.Members.Applications, g.Members.Users
+	if g.AllApplications {
+		apps = slices.Clone(apps)
+		for _, a := range o.Applications {
+			if !a.Managed && a.Name != "" {
+				apps = append(apps, a.Name)
+			}
+		}
+	}
+	if g.AllUsers {
+		users = slices.Clone(users)
+		for _, u := range o.Users {
+			if u.Email != "" {
+				users = append(users, u.Email)
+			}
+		}
+	}
+	return apps, users
+}
+
+// origin says who owns p: its ownership tag; for a desired org (Stack set), the manifests'
+// stack, which owns or adopts what they declare.
+func origin(o *model.Org, p *model.Policy) (owner string, unmanaged, provider bool) {
+	owner = p.Owner
+	if owner == "" && o.Stack != "" {
+		owner = o.Stack
+	}
+	if p.Managed {
+		return owner, false, true
+	}
+	return owner, owner == "", false
 }
 
 // scopes are the scopes a rule gives set on, one per project for project-scoped rules, so

@@ -50,8 +50,13 @@ type Options struct {
 	// project-level ("projects"); "" when unknown. It refines IAM103 (AllProductsFullAccess
 	// covers project-level sets only); nil treats every set as unknown.
 	ScopeType func(set string) string
-	// GrantExpiringWithin is IAM104's window; default DefaultGrantExpiringWithin.
+	// GrantExpiringWithin is IAM104's and IAM105's window; default DefaultGrantExpiringWithin.
 	GrantExpiringWithin time.Duration
+	// Recertified, when set, says who last recertified the grant whose reviewed_until is
+	// written at pos (from git, in cmd); nil when nobody can tell (review.go).
+	Recertified func(pos model.Pos) *Recertification
+	// RecertifiedNote says why Recertified is nil or answers nothing (not a git repository).
+	RecertifiedNote string
 }
 
 // DefaultMaxKeyAge is --max-key-age's default.
@@ -76,6 +81,10 @@ type Report struct {
 	// AttributionNote says why drift findings are not (all) attributed: the logs could not be
 	// read, or there were too many findings to look up (attribution.go).
 	AttributionNote string `json:"-"`
+	// Reviews are the manifests' rules under review, with who last recertified each (review.go).
+	Reviews []Review `json:"reviews"`
+	// ReviewsNote says why reviews carry no recertification (Options.RecertifiedNote).
+	ReviewsNote string `json:"-"`
 	// Files are the manifest files the desired elements come from, sorted: SARIF anchors
 	// findings that have no file of their own to the first (code scanning needs a file).
 	Files []string `json:"-"`
@@ -141,6 +150,7 @@ func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report,
 	rep.Findings = findings
 	rep.Unmanaged = unmanaged(live)
 	rep.Files = slices.Sorted(maps.Keys(files(desired)))
+	rep.Reviews, rep.ReviewsNote = reviews(desired, opts)
 	return rep, nil
 }
 

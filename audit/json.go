@@ -19,6 +19,9 @@ type jsonReport struct {
 	Unmanaged      jsonUnmanaged   `json:"unmanaged"`
 	// AttributionNote says why drift is not (all) attributed (attribution.go).
 	AttributionNote string `json:"attribution_note,omitempty"`
+	// Reviews are the rules under review and their last recertification (review.go).
+	Reviews     []Review `json:"reviews"`
+	ReviewsNote string   `json:"reviews_note,omitempty"`
 }
 
 type jsonFinding struct {
@@ -39,7 +42,11 @@ type jsonUnmanaged struct {
 func (r *Report) WriteJSON(w io.Writer, opts TextOptions) error {
 	out := jsonReport{FormatVersion: r.FormatVersion, Stack: r.Stack, OrganizationID: r.OrganizationID,
 		Now: r.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Summary: r.Summary(), Findings: []jsonFinding{}, UnusedSilences: r.UnusedSilences,
-		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}, AttributionNote: r.AttributionNote}
+		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}, AttributionNote: r.AttributionNote,
+		Reviews: r.Reviews, ReviewsNote: r.ReviewsNote}
+	if out.Reviews == nil {
+		out.Reviews = []Review{}
+	}
 	for _, f := range r.Findings {
 		rl, _ := LookupRule(f.Code)
 		out.Findings = append(out.Findings, jsonFinding{Finding: f, Category: rl.Category, Title: rl.Title, HelpURI: ruleURL(f.Code)})

@@ -31,6 +31,7 @@ func (v *view) run() []Finding {
 	v.policiesWithoutPrincipal()
 	v.redundantGrants()
 	v.expiringGrants()
+	v.reviewsDue()
 	v.keys()
 	v.idleApplications()
 	v.emptyGroups()

@@ -30,7 +30,7 @@ func (f *auditFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 2 on a risk finding of this `severity` or above: low, medium, high, or none (drift always exits 2)")
 	fs.StringVar(&f.maxKeyAge, "max-key-age", "90d", "report API keys older than this `duration` (IAM202)")
 	fs.StringVar(&f.maxSSHKeyAge, "max-ssh-key-age", "365d", "report SSH keys older than this `duration` (IAM403)")
-	fs.StringVar(&f.expiring, "expiring-within", "14d", "report time-boxed grants (a rule's expires_at) that expire within this `duration`, or have expired (IAM104)")
+	fs.StringVar(&f.expiring, "expiring-within", "14d", "report time-boxed grants (a rule's expires_at) that expire within this `duration`, or have expired (IAM104), and grants that fall due for review as soon (reviewed_until, IAM105)")
 	fs.BoolVar(&f.listUnmanaged, "list-unmanaged", false, "list every resource no stack owns, not only their count")
 	fs.StringVar(&f.repoRoot, "repo-root", "", "make SARIF file paths relative to this `directory` (the repository root code scanning sees)")
 }
@@ -97,10 +97,11 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	maxAge, _ := schema.ParseDuration(f.maxKeyAge) // likewise
 	maxSSHAge, _ := schema.ParseDuration(f.maxSSHKeyAge)
 	expiring, _ := schema.ParseDuration(f.expiring)
-	desired, _, ok := loadManifests(env, paths)
+	desired, sources, ok := loadManifests(env, paths)
 	if !ok {
 		return ExitError
 	}
+	recertified, recertifiedNote := gitRecertified(ctx, env, sources)
 	c, err := connect(env, f.conn, desired.OrganizationID)
 	if err != nil {
 		return fail(env, connectError(err))
@@ -114,6 +115,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	// audit sees only auditReader's read methods: nothing in it can write.
 	rep, err := audit.Run(ctx, auditReader{c.client}, desired, audit.Options{
 		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, ScopeType: scopeType, GrantExpiringWithin: expiring,
+		Recertified: recertified, RecertifiedNote: recertifiedNote,
 	})
 	if err != nil {
 		errorf(env, "%v", err)

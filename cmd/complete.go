@@ -135,6 +135,8 @@ func complete(env Env, words []string, cur string) completion {
 		return completion{directive: "files"} // manifests; apply also takes a saved plan
 	case "comment":
 		return completion{directive: "files"}
+	case "explain":
+		return explainWords(env, positional)
 	case "completion":
 		if len(positional) == 0 {
 			var cands []candidate
@@ -185,6 +187,7 @@ var flagChoices = map[string][]string{
 	"diff-access --format":             {"text", "json", "markdown"},
 	"audit --format":                   {"text", "json", "sarif", "markdown"},
 	"audit --fail-on":                  {"low", "medium", "high", "none"},
+	"explain --format":                 {"text", "json", "markdown"},
 	"apply --secrets-to":               {secretsToFile, secretsToSecretManager},
 }
 
@@ -239,6 +242,14 @@ func flagValues(env Env, cmd string, fl *pflag.Flag, cur, prefix string, positio
 		return with(manifestStacks(env))
 	case fl.Name == "rotate":
 		return with(manifestKeys(env, positional))
+	case cmd == "explain" && fl.Name == "can":
+		var cands []candidate
+		for _, ps := range schema.PermissionSets() {
+			cands = append(cands, candidate{prefix + ps.Name, ps.Category + ", " + string(ps.ScopeType) + "-level"})
+		}
+		return completion{cands: cands, directive: "none"}
+	case cmd == "explain" && fl.Name == "on":
+		return with(manifestScopes(env, explainPaths(positional)))
 	}
 	return completion{directive: "none"}
 }

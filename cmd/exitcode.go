@@ -10,7 +10,7 @@ import (
 const (
 	ExitOK      = 0 // success; no changes
 	ExitError   = 1 // error, including bad usage and invalid manifests
-	ExitChanges = 2 // changes present (plan --detailed-exitcode), or findings (audit --fail-on)
+	ExitChanges = 2 // changes present (plan --detailed-exitcode), findings (audit --fail-on), or someone named (explain --detailed-exitcode)
 	ExitRefused = 3 // refused by a safety guard: stale plan, no approval, mass delete, conflicts, new access (--fail-on-new-access)
 	// ExitInterrupted is main.go's, on a second interrupt: it exits at once, without a report.
 	ExitInterrupted = 130
@@ -26,17 +26,19 @@ type exitCode struct {
 }
 
 // apiCommands are the commands that run long enough for a second interrupt to matter.
-var apiCommands = []string{"plan", "apply", "audit", "export", "emulator", "comment"}
+var apiCommands = []string{"plan", "apply", "audit", "explain", "export", "emulator", "comment"}
 
 var exitCodes = []exitCode{
 	{ExitOK, []string{"plan"}, "success; with --detailed-exitcode: no changes"},
 	{ExitOK, []string{"audit"}, "nothing to report: no drift, no finding at or above --fail-on"},
+	{ExitOK, []string{"explain"}, "success; with --detailed-exitcode: the answer names no one"},
 	{ExitOK, nil, "success"},
 	{ExitError, []string{"validate"}, "invalid manifests, or bad usage"},
-	{ExitError, []string{"plan", "apply", "audit", "export"}, "error: bad usage, invalid manifests, API failure"},
+	{ExitError, []string{"plan", "apply", "audit", "explain", "export"}, "error: bad usage, invalid manifests, API failure"},
 	{ExitError, nil, "error, including bad usage"},
 	{ExitChanges, []string{"plan"}, "changes present (only with --detailed-exitcode)"},
 	{ExitChanges, []string{"audit"}, "drift, or a risk finding at or above --fail-on (default high)"},
+	{ExitChanges, []string{"explain"}, "the answer names someone (only with --detailed-exitcode)"},
 	{ExitRefused, []string{"plan"}, "over a quota (apply would refuse the plan); with --fail-on-new-access: a principal gains access at or above the tier"},
 	{ExitRefused, []string{"apply"}, "refused by a safety guard: stale saved plan, no approval (no terminal without --auto-approve), conflicts, mass deletion, over quota, the default secrets file in CI"},
 	{ExitRefused, []string{"diff-access"}, "with --fail-on-new-access: a principal gains access at or above the tier"},

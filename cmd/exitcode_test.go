@@ -49,6 +49,7 @@ func TestHelpExitCodes(t *testing.T) {
 		"apply":       {0, 1, 3, 130},
 		"diff-access": {0, 1, 3},
 		"audit":       {0, 1, 2, 130},
+		"explain":     {0, 1, 2, 130},
 		"export":      {0, 1, 130},
 		"schema":      {0, 1},
 		"emulator":    {0, 1, 130},

@@ -58,6 +58,7 @@ func commands() []*command {
 		{name: "apply", summary: "converge the organization to the manifests", run: runApply, flags: (&applyFlags{}).register},
 		{name: "diff-access", summary: "compare the access two manifest sets give, offline (no credentials)", run: runDiffAccess, flags: (&diffAccessFlags{}).register},
 		{name: "audit", summary: "report drift and risky grants, read-only (text, JSON, SARIF, Markdown)", run: runAudit, flags: (&auditFlags{}).register},
+		{name: "explain", summary: "answer access questions: what a principal holds, who can use a set where, who is an admin", run: runExplain, flags: (&explainFlags{}).register},
 		{name: "export", summary: "write the live organization as manifests, to adopt it", run: runExport, flags: (&exportFlags{}).register},
 		{name: "schema", summary: "print the manifests' JSON Schema", run: runSchema, flags: (&schemaFlags{}).register},
 		{name: "emulator", summary: "run the local Scaleway IAM API emulator", run: runEmulator, flags: (&emulatorFlags{}).register},

@@ -18,6 +18,7 @@ package cmd_test
 //	                            enabled versions (0: or does not exist) and the latest one's
 //	                            credentials authenticate
 //	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd)
+//	emu --state FILE OP ARGS... the same on the organization of a --local state file
 
 import (
 	"context"
@@ -358,9 +359,16 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	emu fail METHOD ROUTE KIND N        the next N answers of route "METHOD ROUTE" are the fault KIND (500, 503, ...)
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
-		ts.Fatalf("usage: emu OP ARGS...")
+		ts.Fatalf("usage: emu [--state FILE] OP ARGS...")
 	}
 	emu := server(ts)
+	if args[0] == "--state" {
+		// The emulator a --local run starts, from its state file: changed, then saved on Close.
+		local, err := emulator.Start(emulator.Options{StatePath: ts.MkAbs(args[1])})
+		ts.Check(err)
+		defer func() { ts.Check(local.Close()) }()
+		emu, args = local, args[2:]
+	}
 	o := emu.Owner()
 	client, err := scw.NewClient(scw.WithAPIURL(emu.URL()), scw.WithAuth(o.AccessKey, o.SecretKey), scw.WithDefaultOrganizationID(o.OrganizationID))
 	ts.Check(err)

@@ -72,6 +72,8 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 				Applications: names(g.ApplicationIDs, appName),
 				Users:        names(g.UserIDs, userEmail),
 			},
+			// BEHAVIOUR.md §10: such a group reaches members it may not list (access expands it).
+			AllUsers: g.AllUsers, AllApplications: g.AllApplications,
 		})
 	}
 	for _, p := range s.policies {

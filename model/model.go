@@ -169,6 +169,8 @@ type Org struct {
 	// Quotas are the organization's IAM quotas by the kind they count (live only); a kind
 	// missing here is unlimited, or its quota unknown.
 	Quotas map[Kind]Quota `json:"quotas,omitempty"`
+	// Review is the stack's recertification policy (desired only; review.go).
+	Review Review `json:"review,omitzero"`
 }
 
 // Application is an IAM application (a non-human principal that holds API keys).
@@ -189,6 +191,11 @@ type Group struct {
 	Description string   `json:"description"`
 	Tags        []string `json:"tags"`
 	Members     Members  `json:"members"`
+	// AllUsers and AllApplications mark Scaleway's managed groups "All Users" and "All
+	// Applications" (live only, BEHAVIOUR.md §10): a policy attached to one reaches every user,
+	// or every application the provider does not manage, whether or not Members lists them.
+	AllUsers        bool `json:"all_users,omitempty"`
+	AllApplications bool `json:"all_applications,omitempty"`
 }
 
 // Key addresses g.
@@ -266,7 +273,13 @@ type Rule struct {
 	// their Condition alone, see Rule.Expiry). Scaleway enforces it through the condition; it is
 	// kept here so that a plan can drop the rule once the instant has passed.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	Pos       Pos        `json:"pos,omitzero"`
+	// ReviewedUntil is the manifest's reviewed_until (the rule's own, or its policy's): the
+	// grant is approved until then, and due for review after (review.go). Desired only: Scaleway
+	// knows nothing of it, so it never reaches the condition nor the comparison with live.
+	ReviewedUntil *time.Time `json:"reviewed_until,omitempty"`
+	Pos           Pos        `json:"pos,omitzero"`
+	// ReviewPos is where that reviewed_until is written (the rule's line, or the policy's).
+	ReviewPos Pos `json:"review_pos,omitzero"`
 }
 
 // APIKey is an application's API key. Its identity within the application is Name, which

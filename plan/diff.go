@@ -63,6 +63,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	}
 	deps := model.DependenciesOf(d)
 	expired := dropExpiredRules(d, opts.Now)
+	recertifications, due := reviewRules(d, opts.Now)
 
 	var errs errList
 	checkDesired(d, &errs)
@@ -77,7 +78,8 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		stack: d.Stack, opts: opts, d: d, l: l, deps: deps,
 		plan: &Plan{
 			FormatVersion: FormatVersion, Stack: d.Stack, OrganizationID: l.OrganizationID,
-			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append([]Warning{}, expired...),
+			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append(append([]Warning{}, expired...), due...),
+			Recertifications: recertifications,
 		},
 		claimed: map[*model.Meta]bool{},
 		deleted: map[model.Key]bool{},

@@ -91,6 +91,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			fmt.Fprintf(bw, "- %s: %s\n", escape.Code(wa.Key.String()), escape.Message(wa.Message))
 		}
 	}
+	renderRecertificationsMarkdown(bw, p)
 	if p.reviewsAccess() {
 		bw.WriteString("\n")
 		if err := access.RenderMarkdown(bw, p.Access, access.MarkdownOptions{MaxBytes: mdMaxAccess}); err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // FormatVersion is the version of the JSON plan format written by this package (FORMAT.md).
-const FormatVersion = 3
+const FormatVersion = 4
 
 // Options tune a diff.
 type Options struct {
@@ -134,8 +134,11 @@ type Plan struct {
 	ProjectNames map[string]string `json:"project_names,omitempty"`
 	// Access is who gains and loses which grants when the plan is applied (access.go); it is
 	// information for reviewers and gates, never an input of apply or of the fingerprint.
-	Access      *access.Report `json:"access,omitempty"`
-	Fingerprint Fingerprint    `json:"fingerprint"`
+	Access *access.Report `json:"access,omitempty"`
+	// Recertifications are the manifests' rules under review (reviewed_until) and where each
+	// stands (review.go); information for reviewers, like Access.
+	Recertifications []Recertification `json:"recertifications,omitempty"`
+	Fingerprint      Fingerprint       `json:"fingerprint"`
 }
 
 // Action is one change to one resource.

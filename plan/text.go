@@ -92,6 +92,7 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 		fmt.Fprintf(bw, "Plan: %s.", p.Summary())
 	}
 	bw.WriteString("\n")
+	renderRecertificationsText(bw, p)
 	if p.reviewsAccess() {
 		bw.WriteString("\n")
 		if err := access.RenderText(bw, p.Access); err != nil {

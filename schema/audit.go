@@ -7,7 +7,7 @@ import "slices"
 // JSON Schema's auditRule enum, and tests in both packages keep the three lists equal.
 var auditRuleIDs = []string{
 	"IAM001", "IAM002", "IAM003", "IAM004",
-	"IAM101", "IAM102", "IAM103", "IAM104",
+	"IAM101", "IAM102", "IAM103", "IAM104", "IAM105",
 	"IAM201", "IAM202", "IAM203",
 	"IAM301", "IAM302", "IAM303",
 	"IAM401", "IAM402", "IAM403", "IAM404",

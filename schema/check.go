@@ -55,6 +55,7 @@ func (c *checker) run() {
 	for _, p := range c.org.Policies {
 		c.policy(p, apps, groups)
 	}
+	c.reviews()
 }
 
 func (c *checker) uniqueApps() map[string]*model.Application {

@@ -28,6 +28,8 @@ func (s src) badWithin(sub string) bool { return s.f.badWithin(s.ptr + sub) }
 // header is what each file says about the set as a whole.
 type header struct {
 	version, stack, orgID string
+	// review and reviewEvery are the raw review and review_every (review.go).
+	review, reviewEvery string
 }
 
 // decoded is one file's contribution to the set.
@@ -127,6 +129,8 @@ func decodeFile(f *file, srcs *sources) decoded {
 	}
 	d.stack = str(field(r, "stack"))
 	d.orgID = str(field(r, "organization_id"))
+	d.review = str(field(r, "review"))
+	d.reviewEvery = str(field(r, "review_every"))
 	for i, n := range items(field(r, "applications")) {
 		ptr := "/applications/" + strconv.Itoa(i)
 		a := &model.Application{
@@ -172,6 +176,7 @@ func decodeFile(f *file, srcs *sources) decoded {
 			Tags:        strs(field(n, "tags")),
 			Principal:   decodePrincipal(field(n, "principal")),
 		}
+		policyReview, policyReviewPos := reviewedUntil(f, n, "/policies/"+strconv.Itoa(i))
 		for j, rn := range items(field(n, "rules")) {
 			r := model.Rule{
 				PermissionSets: strs(field(rn, "permission_sets")),
@@ -188,6 +193,10 @@ func decodeFile(f *file, srcs *sources) decoded {
 					r.ExpiresAt = &t
 					r.Condition = model.WithExpiry(r.Condition, t)
 				}
+			}
+			r.ReviewedUntil, r.ReviewPos = reviewedUntil(f, rn, "/policies/"+strconv.Itoa(i)+"/rules/"+strconv.Itoa(j))
+			if r.ReviewedUntil == nil {
+				r.ReviewedUntil, r.ReviewPos = policyReview, policyReviewPos
 			}
 			p.Rules = append(p.Rules, r)
 		}

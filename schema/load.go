@@ -258,6 +258,7 @@ func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 		}
 	}
 	ds = append(ds, agree(parsed, heads, org)...)
+	ds = append(ds, agreeReview(parsed, heads, org)...)
 	c := &checker{org: org, srcs: srcs, now: now, incomplete: incomplete}
 	c.run()
 	ds = append(ds, c.ds...)

@@ -16,6 +16,8 @@ type (
 		Version        int               `yaml:"version"`
 		Stack          string            `yaml:"stack"`
 		OrganizationID string            `yaml:"organization_id,omitempty"`
+		Review         string            `yaml:"review,omitempty"`
+		ReviewEvery    string            `yaml:"review_every,omitempty"`
 		Applications   []manifestApp     `yaml:"applications,omitempty"`
 		Groups         []manifestGroup   `yaml:"groups,omitempty"`
 		Policies       []manifestPolicy  `yaml:"policies,omitempty"`
@@ -86,6 +88,7 @@ type (
 		Projects       []string `yaml:"projects,omitempty,flow"`
 		Condition      string   `yaml:"condition,omitempty"`
 		ExpiresAt      string   `yaml:"expires_at,omitempty"`
+		ReviewedUntil  string   `yaml:"reviewed_until,omitempty"`
 	}
 	manifestKey struct {
 		Application    string         `yaml:"application,omitempty"`
@@ -111,6 +114,12 @@ func Marshal(org *model.Org) ([]byte, error) {
 		return nil, fmt.Errorf("marshal manifest: the org has no stack")
 	}
 	m := manifestFile{Version: 1, Stack: org.Stack, OrganizationID: org.OrganizationID}
+	if org.Review.Enforce {
+		m.Review = "enforce"
+	}
+	if org.Review.Every > 0 {
+		m.ReviewEvery = FormatDuration(org.Review.Every)
+	}
 	appIndex := map[string]int{}
 	for _, a := range org.Applications {
 		appIndex[a.Name] = len(m.Applications)
@@ -153,6 +162,10 @@ func Marshal(org *model.Org) ([]byte, error) {
 					mr.Condition = base
 				}
 				mr.ExpiresAt = r.ExpiresAt.UTC().Format(time.RFC3339Nano)
+			}
+			// A policy's reviewed_until was copied to its rules: each rule says its own.
+			if r.ReviewedUntil != nil {
+				mr.ReviewedUntil = r.ReviewedUntil.UTC().Format(time.RFC3339Nano)
 			}
 			mp.Rules = append(mp.Rules, mr)
 		}
