@@ -42,15 +42,16 @@ func (e *Explanation) WriteJSON(w io.Writer) error {
 	return enc.Encode(out)
 }
 
-// originText says who owns a path's policy, when it was recorded (Options.Origins).
-func originText(p Path) string {
+// originText says who owns a path's policy, when it was recorded (Options.Origins); name
+// shows the owning stack's name (escape.Name or escape.Code).
+func originText(p Path, name func(string) string) string {
 	switch {
 	case p.ProviderManaged:
 		return "managed by Scaleway"
 	case p.Unmanaged:
 		return "unmanaged"
 	case p.Owner != "":
-		return "stack " + p.Owner
+		return "stack " + name(p.Owner)
 	}
 	return ""
 }
@@ -75,8 +76,8 @@ func RenderExplanationText(w io.Writer, e *Explanation) error {
 			fmt.Fprintf(bw, "  %-6s  %s\n", f.Tier, foundText(f))
 			for _, p := range f.Paths {
 				line := pathText(p)
-				if o := originText(p); o != "" {
-					line += " [" + escape.Name(o) + "]"
+				if o := originText(p, escape.Name); o != "" {
+					line += " [" + o + "]"
 				}
 				fmt.Fprintf(bw, "            %s\n", line)
 			}
@@ -127,8 +128,8 @@ func RenderExplanationMarkdown(w io.Writer, e *Explanation) error {
 			paths := make([]string, len(f.Paths))
 			for i, p := range f.Paths {
 				paths[i] = mdPath(p)
-				if o := originText(p); o != "" {
-					paths[i] += " (" + escape.Code(o) + ")"
+				if o := originText(p, escape.Code); o != "" {
+					paths[i] += " (" + o + ")"
 				}
 			}
 			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s |\n", tier, escape.TableCell(set), escape.TableCell(mdScope(f.Scope)), escape.TableCell(cond), escape.TableCell(strings.Join(paths, "; ")))

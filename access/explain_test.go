@@ -45,7 +45,7 @@ func answers(as []Answer) []string {
 			}
 			var ps []string
 			for _, p := range f.Paths {
-				ps = append(ps, p.Group+">"+p.Policy+"["+originText(p)+"]")
+				ps = append(ps, p.Group+">"+p.Policy+"["+originText(p, func(s string) string { return s })+"]")
 			}
 			out = append(out, s+" <- "+strings.Join(ps, "; "))
 		}
