@@ -457,6 +457,7 @@ func TestRead(t *testing.T) {
 		name, in, want string
 	}{
 		{"other version", `{"format_version": 2, "actions": []}`, "format version 2 is not supported"},
+		{"version 3, before the new kinds were counted", `{"format_version": 3, "actions": []}`, "format version 3 is not supported (this iamsync reads version 4): run plan again"},
 		{"no version", `{"actions": []}`, "no format_version"},
 		{"not JSON", `plan`, "not a JSON plan"},
 		{"unknown field", `{"format_version": 4, "surprise": true}`, `unknown field "surprise"`},
