@@ -121,13 +121,25 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	if warn == nil {
 		warn = func(string) {}
 	}
+	if w := secrets.DirWarning(opts.SecretsPath); w != "" {
+		warn(w)
+	}
 	lock, err := secrets.WaitLock(ctx, opts.SecretsPath, func() {
 		warn(fmt.Sprintf("waiting for another iamsync apply using %s to finish", opts.SecretsPath))
 	})
+	var refused *secrets.UnsafeFileError
+	if errors.As(err, &refused) {
+		return nil, err // it carries its own hint
+	}
 	if err != nil {
 		return nil, &hinted{err, "the lock file sits beside the secrets file, whose directory must exist and be writable"}
 	}
 	defer lock.Unlock()
+	// A file planted beside the secrets file (or a symlinked secrets file) stops the run here,
+	// before anything is read from it or the organization is changed (secrets/private.go).
+	if err := secrets.Check(opts.SecretsPath); err != nil {
+		return nil, err
+	}
 	// A run killed after storing secrets in the journal beside the secrets file left them there:
 	// fold them in before anything reads the file (secrets/appender.go).
 	if err := secrets.Open(opts.SecretsPath).Fold(); err != nil {

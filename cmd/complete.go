@@ -311,7 +311,8 @@ func manifestStacks(env Env) []string {
 			return nil
 		}
 		files++
-		if info, err := d.Info(); err != nil || info.Size() > 1<<20 {
+		// Stat follows a link to a shared manifest; a FIFO (or device) would block the read.
+		if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() || info.Size() > 1<<20 {
 			return nil
 		}
 		data, err := os.ReadFile(path)

@@ -12,6 +12,8 @@ package cmd_test
 //	nosecret                    no secret the emulator ever issued appears in the last stdout or
 //	                            stderr, or in any file under $WORK except *.secrets.* files
 //	                            (checked again, with every run's output, when each script ends)
+//	nosecretfrom FILE           as nosecret, for the secrets held in secrets FILE (those of an
+//	                            'apply --local', whose emulator is not the script's)
 //	filemode FILE 0600          FILE's permission bits
 //	secretworks FILE ENTRY      ENTRY's credentials in secrets FILE authenticate against the emulator
 //	smsecret NAME VERSIONS      Secret Manager secret NAME (default project, fr-par) has VERSIONS
@@ -71,11 +73,18 @@ const outputLogEnv = "IAMSYNC_TEST_OUTPUT_LOG"
 // noSecretInWork fails the script when an issued secret appears in any file under dir but a
 // secrets file, the output log included.
 func noSecretInWork(fail func(string), emu *emulator.Server, dir string) {
-	issued := emu.IssuedSecrets()
+	noneOfInWork(fail, emu.IssuedSecrets(), dir)
+}
+
+// noneOfInWork fails the script when one of secrets appears in any file under dir but a secrets
+// file.
+func noneOfInWork(fail func(string), issued []string, dir string) {
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		// Secrets files, the scw config file a script writes credentials into, and the state
 		// of a --local emulator hold secrets by design.
-		if err != nil || d.IsDir() || strings.Contains(d.Name(), ".secrets.") || strings.Contains(path, filepath.Join(".config", "scw")) ||
+		// Only regular files: a script's FIFO would block the read, and a link's target is
+		// searched under its own name when it is in $WORK.
+		if err != nil || !d.Type().IsRegular() || strings.Contains(d.Name(), ".secrets.") || strings.Contains(path, filepath.Join(".config", "scw")) ||
 			strings.Contains(path, string(filepath.Separator)+".iamsync"+string(filepath.Separator)) {
 			return nil
 		}
@@ -121,15 +130,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":    exitcodeCmd,
-			"converged":   convergedCmd,
-			"apicalls":    apicallsCmd,
-			"nosecret":    nosecretCmd,
-			"filemode":    filemodeCmd,
-			"secretworks": secretworksCmd,
-			"smsecret":    smsecretCmd,
-			"emu":         emuCmd,
-			"sleep":       sleepCmd,
+			"exitcode":     exitcodeCmd,
+			"converged":    convergedCmd,
+			"apicalls":     apicallsCmd,
+			"nosecret":     nosecretCmd,
+			"filemode":     filemodeCmd,
+			"nosecretfrom": nosecretfromCmd,
+			"secretworks":  secretworksCmd,
+			"smsecret":     smsecretCmd,
+			"emu":          emuCmd,
+			"sleep":        sleepCmd,
 		},
 	})
 }
@@ -238,6 +248,34 @@ func nosecretCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	noSecretInWork(func(msg string) { ts.Fatalf("%s", msg) }, emu, ts.Getenv("WORK"))
+}
+
+func nosecretfromCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: nosecretfrom FILE")
+	}
+	f := secrets.Open(ts.MkAbs(args[0]))
+	keys, err := f.AccessKeys()
+	ts.Check(err)
+	var held []string
+	for _, name := range keys {
+		c, ok, err := f.Get(name)
+		ts.Check(err)
+		if ok && !c.SecretKey.IsZero() {
+			held = append(held, c.SecretKey.Reveal())
+		}
+	}
+	if len(held) == 0 {
+		ts.Fatalf("%s holds no secret: nothing to look for", args[0])
+	}
+	for _, s := range held {
+		for _, out := range []string{"stdout", "stderr"} {
+			if strings.Contains(ts.ReadFile(out), s) {
+				ts.Fatalf("a secret of %s appears in %s", args[0], out)
+			}
+		}
+	}
+	noneOfInWork(func(msg string) { ts.Fatalf("%s", msg) }, held, ts.Getenv("WORK"))
 }
 
 func filemodeCmd(ts *testscript.TestScript, neg bool, args []string) {

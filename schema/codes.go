@@ -13,6 +13,7 @@ var Codes = map[string]string{
 	"E105": "unsupported YAML feature (anchor, alias, custom tag, complex key)",
 	"E106": "duplicate key in a mapping",
 	"E107": "empty file, several documents, or a document that is not a mapping",
+	"E108": "not a regular file (FIFO, device, socket): skipped in a directory (warning), refused when named",
 	"E199": "too many errors",
 	"E201": "unknown field",
 	"E202": "missing required field",

@@ -80,6 +80,14 @@ func (l *Loader) resolve(p string) string {
 // given (whatever its extension); a directory contributes every *.yaml and *.yml file below
 // it, skipping hidden entries (.git), sorted by path so that every run reads the same order.
 // A path given twice, or a file also found in a given directory, is read once.
+//
+// Manifests are read only from regular files. A FIFO would block the read until some other
+// process writes to it (forever, for one planted in a shared checkout), and a device may never
+// end: one found in a directory is skipped with a warning (E108) and one named on the command
+// line is an error, since a shell glob (manifests/*.yaml) names whatever is there too. A
+// symlink to a regular file is followed (stacks share files that way); symlinked
+// directories are not descended (filepath.WalkDir does not follow them), so a link cannot
+// make the walk loop or leave the tree.
 func (l *Loader) Files(paths []string) ([]string, Diagnostics) {
 	var out []string
 	var ds Diagnostics
@@ -108,6 +116,12 @@ func (l *Loader) Files(paths []string) ([]string, Diagnostics) {
 			continue
 		}
 		if !info.IsDir() {
+			if !info.Mode().IsRegular() {
+				ds = append(ds, Diagnostic{Pos: model.Pos{File: p}, Code: "E108", Severity: SeverityError,
+					Msg:  fmt.Sprintf("it is %s, not a regular file: iamsync reads manifests only from regular files", kindOf(info.Mode())),
+					Hint: "name the manifest files themselves (write generated manifests to a file first); remove it if you did not put it there"})
+				continue
+			}
 			addFile(p)
 			continue
 		}
@@ -129,6 +143,20 @@ func (l *Loader) Files(paths []string) ([]string, Diagnostics) {
 			rel, err := filepath.Rel(l.resolve(p), path)
 			if err != nil {
 				return err
+			}
+			mode := d.Type()
+			if mode&fs.ModeSymlink != 0 {
+				// A broken link is kept: reading it reports it (E100).
+				if target, err := os.Stat(path); err == nil {
+					mode = target.Mode().Type()
+				}
+			}
+			if !mode.IsRegular() && mode&fs.ModeSymlink == 0 && !mode.IsDir() {
+				shown := filepath.Join(p, rel)
+				ds = append(ds, Diagnostic{Pos: model.Pos{File: shown}, Code: "E108", Severity: SeverityWarning,
+					Msg:  fmt.Sprintf("skipped: it is %s, not a regular file", kindOf(mode)),
+					Hint: "remove it if you did not put it there; manifests are regular files"})
+				return nil
 			}
 			found = append(found, filepath.Join(p, rel))
 			return nil
@@ -191,12 +219,23 @@ func (l *Loader) Load(paths []string) (*model.Org, Diagnostics) {
 
 // readLimited reads a file, refusing to read more than limit+1 bytes: the size check needs no
 // more, and a multi-gigabyte file (or /dev/zero) must not be read whole.
+//
+// The file was a regular one when Files listed it, but may have been replaced since: it is
+// opened without blocking (openNonBlocking; a FIFO's open would otherwise wait for a writer)
+// and its own Stat is checked before a byte is read.
 func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openNonBlocking(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file: iamsync reads manifests only from files", path, kindOf(info.Mode()))
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
@@ -313,4 +352,21 @@ func agree(files []*file, heads []header, org *model.Org) []Diagnostic {
 	org.Stack = stack.val
 	org.OrganizationID = strings.ToLower(orgID.val)
 	return ds
+}
+
+// kindOf names a file type the way a user would.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO (named pipe)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "a special file"
 }

@@ -109,8 +109,12 @@ func (a *Appender) write(recs []record) error {
 func (a *Appender) appendLocked(data []byte) error {
 	path := JournalPath(a.f.Path)
 	if a.journal == nil {
-		_, statErr := os.Stat(path)
-		j, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		_, statErr := os.Lstat(path)
+		j, err := openPrivate(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, false)
+		var refused *UnsafeFileError
+		if errors.As(err, &refused) {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("write the secrets journal %s: %w", path, err)
 		}
@@ -157,7 +161,7 @@ func (a *Appender) Close() error {
 // Fold merges a journal left beside the file (by a killed run, or a failed Close) into the
 // file atomically and removes it; without a journal it does nothing.
 func (f *File) Fold() error {
-	if _, err := os.Stat(JournalPath(f.Path)); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(JournalPath(f.Path)); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err := f.rewrite(nil); err != nil {
@@ -210,9 +214,13 @@ func (d *document) apply(r record) {
 // readJournal applies the journal beside the file to d, in order.
 func (f *File) readJournal(d *document) error {
 	path := JournalPath(f.Path)
-	data, err := os.ReadFile(path)
+	data, err := readPrivate(path, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
+	}
+	var refused *UnsafeFileError
+	if errors.As(err, &refused) {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("read the secrets journal: %w", err)

@@ -134,9 +134,13 @@ func (f *File) read() (*document, error) {
 	} else {
 		d.entries = map[string]map[string]string{}
 	}
-	data, err := os.ReadFile(f.Path)
+	data, err := readPrivate(f.Path, true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return d, f.readJournal(d)
+	}
+	var refused *UnsafeFileError
+	if errors.As(err, &refused) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read secrets file: %w", err)

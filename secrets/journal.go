@@ -83,9 +83,13 @@ func (j *Journal) MarkStored(accessKey string) error {
 }
 
 func (j *Journal) read() ([]Intent, error) {
-	data, err := os.ReadFile(j.Path)
+	data, err := readPrivate(j.Path, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	}
+	var refused *UnsafeFileError
+	if errors.As(err, &refused) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the pending-keys journal: %w", err)
@@ -142,8 +146,12 @@ func (j *Journal) AddAll(ins []Intent) error {
 		lines = append(append(lines, line...), '\n')
 	}
 	if j.f == nil {
-		_, statErr := os.Stat(j.Path)
-		f, err := os.OpenFile(j.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		_, statErr := os.Lstat(j.Path)
+		f, err := openPrivate(j.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, false)
+		var refused *UnsafeFileError
+		if errors.As(err, &refused) {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("write the pending-keys journal: %w", err)
 		}

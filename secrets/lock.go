@@ -20,7 +20,11 @@ var ErrLocked = errors.New("another iamsync apply holds the lock")
 
 // TryLock takes the lock of the secrets file at path without waiting.
 func TryLock(path string) (*Lock, error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openPrivate(path+".lock", os.O_RDWR|os.O_CREATE, false)
+	var refused *UnsafeFileError
+	if errors.As(err, &refused) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open the lock file: %w", err)
 	}
