@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -25,13 +26,16 @@ import (
 // fakeRelease serves releases/latest/download/... and releases/download/TAG/... as GitHub does.
 type fakeRelease struct {
 	*httptest.Server
+	mu    sync.Mutex        // the server's goroutines read files while a test publishes
 	files map[string][]byte // path under the releases URL → content
 }
 
 func newFakeRelease(t *testing.T) *fakeRelease {
 	r := &fakeRelease{files: map[string][]byte{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
 		data, ok := r.files[req.URL.Path]
+		r.mu.Unlock()
 		if !ok {
 			http.NotFound(w, req)
 			return
@@ -61,6 +65,8 @@ func (r *fakeRelease) publish(t *testing.T, dir, version string, tamper bool) {
 	if tamper {
 		sum = sha256.Sum256(append(buf.Bytes(), 0))
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.files["/"+dir+"/"+archive] = buf.Bytes()
 	r.files["/"+dir+"/checksums.txt"] = fmt.Appendf(nil, "%x  iamsync_other_os.tar.gz\n%x  %s\n", sha256.Sum256(nil), sum, archive)
 }
@@ -147,7 +153,9 @@ func TestInstallScript(t *testing.T) {
 			wantCode: 1, wantErr: []string{"does not match checksums.txt", "nothing installed"}},
 		{name: "archive not in checksums", publish: func(r *fakeRelease) {
 			r.publish(t, "latest/download", "v2.0.0", false)
+			r.mu.Lock()
 			r.files["/latest/download/checksums.txt"] = []byte("0000  iamsync_plan9_amd64.tar.gz\n")
+			r.mu.Unlock()
 		}, downloader: "curl", goFallback: true, wantCode: 1, wantErr: []string{"checksums.txt of latest does not list " + releaseArchive(t)}},
 		{name: "no such release, go install", version: "v1.9.0", publish: func(*fakeRelease) {}, downloader: "curl", goFallback: true,
 			wantGo: "CGO_ENABLED=0 install -trimpath github.com/iamsync/iamsync@v1.9.0", wantOut: "iamsync built by go install",
