@@ -88,6 +88,10 @@ func runApply(ctx context.Context, env Env, args []string) int {
 		return ExitError
 	}
 	defer s.close()
+	// From here on, stderr goes through the progress report (progress.go).
+	prog := newProgress(env, func() live.Stats { return s.conn.client.Stats() })
+	env.Stderr = prog
+	defer prog.end()
 	secretsPath := resolvePath(env, f.secretsFile)
 	var before live.Stats
 	out, err := apply.Run(ctx, apply.RunOptions{
@@ -112,15 +116,20 @@ func runApply(ctx context.Context, env Env, args []string) int {
 				warnIfTracked(env, secretsPath)
 			}
 			before = s.conn.client.Stats()
+			prog.begin(len(p.Actions))
 			return nil
 		},
 		Apply: apply.Options{
 			Parallelism:     f.plan.conn.parallelism,
 			IsAmbiguous:     live.IsAmbiguous,
 			IsAlreadyExists: live.IsAlreadyExists,
-			Progress:        func(ev apply.Event) { printEvent(env, ev, f.secrets.dest(f.secretsFile)) },
+			Progress: func(ev apply.Event) {
+				prog.finished(ev.Err != nil)
+				printEvent(env, ev, f.secrets.dest(f.secretsFile))
+			},
 		},
 	})
+	prog.end() // before the report, which goes to stdout
 	if r, ok := apply.IsRefusal(err); ok && r.Plan != nil {
 		_ = render(env, r.Plan, "text", f.plan.noColor)
 	}

@@ -25,6 +25,8 @@ type Env struct {
 	IsTTY bool
 	// StdoutTTY reports whether stdout is a terminal (colour).
 	StdoutTTY bool
+	// StderrTTY reports whether stderr is a terminal (apply's live status line).
+	StderrTTY bool
 	// Dir is the working directory relative paths resolve against ("" = process cwd).
 	Dir string
 }
@@ -38,6 +40,7 @@ func OSEnv() Env {
 		Getenv:    os.Getenv,
 		IsTTY:     term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 }
 

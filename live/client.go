@@ -153,6 +153,7 @@ func (c *Client) Stats() Stats {
 		Retries:  c.transport.stats.retries.Load(),
 		Writes:   c.transport.stats.writes.Load(),
 	}
+	st.RetryCauses = c.transport.retryCauses()
 	if p := c.transport.pacer; p != nil {
 		st.Rate, st.LowestRate, st.RateLimited = p.snapshot()
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -74,6 +75,9 @@ type Stats struct {
 	// at its lowest (requests/s; 0 without a client-side limit).
 	RateLimited      int64
 	Rate, LowestRate float64
+	// RetryCauses counts the retries by what caused them ("HTTP 503", "HTTP 429", "409
+	// transient_state", "no answer"), for progress reports (issue 18).
+	RetryCauses map[string]int64
 }
 
 // AmbiguousError is a write whose outcome is unknown: the request may or may not have been
@@ -94,6 +98,10 @@ type transport struct {
 	policy RetryPolicy
 	pacer  *pacer // nil without a client-side limit
 	stats  struct{ requests, retries, writes atomic.Int64 }
+	causes struct {
+		sync.Mutex
+		n map[string]int64
+	}
 	sleep  func(ctx context.Context, d time.Duration) error
 	limits
 }
@@ -191,6 +199,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, err
 		}
+		t.countCause(resp)
 		if resp != nil {
 			drain(resp)
 		}
@@ -212,6 +221,30 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%s %s: %s; stopped while waiting to try again: %w", req.Method, req.URL.Path, why, deadlineCause(ctx))
 		}
 	}
+}
+
+// countCause counts a retry by its cause: the answer's status, or none.
+func (t *transport) countCause(resp *http.Response) {
+	cause := "no answer"
+	switch {
+	case resp == nil:
+	case resp.StatusCode == http.StatusConflict:
+		cause = "409 transient_state"
+	default:
+		cause = fmt.Sprintf("HTTP %d", resp.StatusCode)
+	}
+	t.causes.Lock()
+	if t.causes.n == nil {
+		t.causes.n = map[string]int64{}
+	}
+	t.causes.n[cause]++
+	t.causes.Unlock()
+}
+
+func (t *transport) retryCauses() map[string]int64 {
+	t.causes.Lock()
+	defer t.causes.Unlock()
+	return maps.Clone(t.causes.n)
 }
 
 // defaultNoticeAfter is how long a wait (or a failed attempt) lasts before it is worth a line on
