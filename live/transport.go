@@ -102,7 +102,7 @@ type transport struct {
 		sync.Mutex
 		n map[string]int64
 	}
-	sleep  func(ctx context.Context, d time.Duration) error
+	sleep func(ctx context.Context, d time.Duration) error
 	limits
 }
 
