@@ -171,7 +171,7 @@ func (p *progress) line(sinceLast bool) string {
 		p.last = st
 	}
 	if retries := st.Retries - from.Retries; retries > 0 {
-		fmt.Fprintf(&b, "; %d retries", retries)
+		fmt.Fprintf(&b, "; %d %s", retries, map[bool]string{true: "retry", false: "retries"}[retries == 1])
 		if sinceLast {
 			b.WriteString(" since the last line")
 		}

@@ -157,9 +157,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := t.allowed(req); err != nil {
 		return nil, err
 	}
+	var cause string // of the failed attempt before this one
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			t.stats.retries.Add(1)
+			t.countCause(cause)
 			if req.GetBody != nil {
 				body, err := req.GetBody()
 				if err != nil {
@@ -199,7 +201,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, err
 		}
-		t.countCause(resp)
+		cause = causeOf(resp)
 		if resp != nil {
 			drain(resp)
 		}
@@ -223,16 +225,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// countCause counts a retry by its cause: the answer's status, or none.
-func (t *transport) countCause(resp *http.Response) {
-	cause := "no answer"
+// causeOf names what made an attempt fail, for the retry counts: the answer's status, or none.
+func causeOf(resp *http.Response) string {
 	switch {
 	case resp == nil:
+		return "no answer"
 	case resp.StatusCode == http.StatusConflict:
-		cause = "409 transient_state"
-	default:
-		cause = fmt.Sprintf("HTTP %d", resp.StatusCode)
+		return "409 transient_state"
 	}
+	return fmt.Sprintf("HTTP %d", resp.StatusCode)
+}
+
+// countCause counts a retry (when it is sent) by its cause.
+func (t *transport) countCause(cause string) {
 	t.causes.Lock()
 	if t.causes.n == nil {
 		t.causes.n = map[string]int64{}
