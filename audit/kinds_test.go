@@ -17,9 +17,6 @@ func TestAuditKindsCoverEveryKind(t *testing.T) {
 			t.Errorf("auditKinds lacks %s", k)
 			continue
 		}
-		if len(ak.rules) == 0 {
-			t.Errorf("auditKinds[%s] names no rule: what would an unread %s leave unchecked?", k, k)
-		}
 		for _, code := range ak.rules {
 			if _, ok := LookupRule(code); !ok {
 				t.Errorf("auditKinds[%s] names unknown rule %s", k, code)
