@@ -402,29 +402,5 @@ func sortPaths(ps []Path) {
 // by its ID, whether the reference is the ID or the unique name. References to unknown projects,
 // and ambiguous names, are kept as written.
 func ProjectLabels(projects []*model.Project) func(ref string) string {
-	count := map[string]int{}
-	seen := map[string]bool{}
-	var uniq []*model.Project
-	for _, p := range projects {
-		if p == nil || seen[p.ID] {
-			continue
-		}
-		seen[p.ID] = true
-		uniq = append(uniq, p)
-		count[p.Name]++
-	}
-	byID := map[string]string{}
-	for _, p := range uniq {
-		if count[p.Name] == 1 && p.Name != "" {
-			byID[p.ID] = p.Name
-		} else {
-			byID[p.ID] = p.ID
-		}
-	}
-	return func(ref string) string {
-		if l, ok := byID[ref]; ok {
-			return l
-		}
-		return ref
-	}
+	return model.ProjectLabels(projects)
 }

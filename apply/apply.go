@@ -387,11 +387,15 @@ func updateGroup(r *runner, ctx context.Context, a plan.Action) error {
 	return nil
 }
 
-// policyWithIDs is the action's policy with its principal resolved to an ID.
+// policyWithIDs is the action's policy with its principal and its rules' projects resolved
+// to IDs.
 func (r *runner) policyWithIDs(a plan.Action) (*model.Policy, error) {
 	p := *a.Resource.(*model.Policy)
 	var err error
-	p.Principal, err = r.ids.principal(p.Principal)
+	if p.Principal, err = r.ids.principal(p.Principal); err != nil {
+		return nil, err
+	}
+	p.Rules, err = r.ids.rules(p.Rules)
 	return &p, err
 }
 
@@ -548,7 +552,11 @@ func (r *runner) delete(ctx context.Context, kind model.Kind, id string) error {
 
 func updateAPIKey(r *runner, ctx context.Context, a plan.Action) error {
 	k := a.Resource.(*model.APIKey)
-	return r.w.UpdateAPIKey(ctx, a.ID, model.KeyDescription(k.Description, r.opts.Stack, k.Name), k.DefaultProject)
+	project, err := r.ids.project(k.DefaultProject)
+	if err != nil {
+		return err
+	}
+	return r.w.UpdateAPIKey(ctx, a.ID, model.KeyDescription(k.Description, r.opts.Stack, k.Name), project)
 }
 
 func createAPIKey(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
@@ -584,6 +592,10 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	if err != nil {
 		return "", "", err
 	}
+	project, err := r.ids.project(k.DefaultProject)
+	if err != nil {
+		return "", "", err
+	}
 	desc := model.KeyDescription(k.Description, r.opts.Stack, k.Name)
 	var expires *time.Time
 	switch {
@@ -599,7 +611,7 @@ func (r *runner) createKey(ctx context.Context, a plan.Action) (string, string, 
 	var accessKey string
 	var value secrets.Value
 	for attempt := 0; ; attempt++ {
-		accessKey, value, err = r.w.CreateAPIKey(ctx, appID, desc, k.DefaultProject, expires)
+		accessKey, value, err = r.w.CreateAPIKey(ctx, appID, desc, project, expires)
 		if err == nil {
 			break
 		}

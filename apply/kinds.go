@@ -124,8 +124,12 @@ func hasEach(s string) bool {
 
 func createSSHKey(r *runner, ctx context.Context, a plan.Action) (string, string, error) {
 	k := a.Resource.(*model.SSHKey)
+	project, err := r.ids.project(k.Project)
+	if err != nil {
+		return "", "", err
+	}
 	id, err := r.create(ctx, a.Key, "", func() (string, error) {
-		return r.w.CreateSSHKey(ctx, model.SSHKeyName(k.Name, r.opts.Stack), k.PublicKey, k.Project)
+		return r.w.CreateSSHKey(ctx, model.SSHKeyName(k.Name, r.opts.Stack), k.PublicKey, project)
 	})
 	if err != nil || !k.Disabled {
 		return id, "", err

@@ -14,13 +14,16 @@ type resolver struct {
 	mu    sync.Mutex
 	byKey map[model.Key]string
 	users map[string]string // lower-case email → ID
+	// projects resolves the project labels the plan carries (model.ProjectLabels).
+	projects *model.ProjectIDs
 }
 
 func newResolver(live *model.Org, stack string) *resolver {
-	r := &resolver{byKey: map[model.Key]string{}, users: map[string]string{}}
+	r := &resolver{byKey: map[model.Key]string{}, users: map[string]string{}, projects: model.NewProjectIDs(nil)}
 	if live == nil {
 		return r
 	}
+	r.projects = model.NewProjectIDs(live.Projects)
 	add := func(k model.Key, m model.Meta) {
 		// Where several live resources share a name, the one this stack owns wins; otherwise
 		// the first seen (the plan has already refused ambiguous references).
@@ -101,4 +104,38 @@ func (r *resolver) principal(p model.Principal) (model.Principal, error) {
 		p.ID, err = r.user(p.Name)
 	}
 	return p, err
+}
+
+// project returns the ID of a project label ("" stays "": the API's default). The plan was
+// made from the same projects, so a failure here means they changed since.
+func (r *resolver) project(label string) (string, error) {
+	if label == "" {
+		return "", nil
+	}
+	id, err := r.projects.ID(label)
+	if err != nil {
+		return "", fmt.Errorf("project %s: %w", label, err)
+	}
+	return id, nil
+}
+
+// rules returns rules with their project labels resolved to IDs (a copy: the plan's values
+// stay as they are).
+func (r *resolver) rules(rules []model.Rule) ([]model.Rule, error) {
+	out := make([]model.Rule, len(rules))
+	for i, rule := range rules {
+		out[i] = rule
+		if len(rule.Projects) == 0 {
+			continue
+		}
+		out[i].Projects = make([]string, len(rule.Projects))
+		for j, label := range rule.Projects {
+			id, err := r.project(label)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Projects[j] = id
+		}
+	}
+	return out, nil
 }

@@ -78,6 +78,9 @@ type Report struct {
 	Unmanaged []Resource `json:"unmanaged"`
 	// UnusedSilences are manifest silences that matched no finding: stale ones to remove.
 	UnusedSilences []UnusedSilence `json:"unused_silences,omitempty"`
+	// NotRead lists the kinds the credentials could not read, and the rules that therefore
+	// could not run on the organization (kinds.go).
+	NotRead []NotRead `json:"-"`
 	// AttributionNote says why drift findings are not (all) attributed: the logs could not be
 	// read, or there were too many findings to look up (attribution.go).
 	AttributionNote string `json:"-"`
@@ -136,7 +139,8 @@ func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report,
 		opts.GrantExpiringWithin = DefaultGrantExpiringWithin
 	}
 	rep := &Report{FormatVersion: FormatVersion, Stack: desired.Stack, OrganizationID: live.OrganizationID, Now: opts.Now.UTC()}
-	drift, err := driftFindings(desired, live, opts)
+	rep.NotRead = notRead(live)
+	drift, err := driftFindings(withoutUnread(desired, live), live, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -320,25 +324,15 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// unmanaged lists the live resources that belong to no stack and not to the provider.
+// unmanaged lists the live resources that belong to no stack and not to the provider, of the
+// kinds listed as such (auditKinds).
 func unmanaged(l *model.Org) []Resource {
 	var out []Resource
-	add := func(k model.Key, m *model.Meta) {
-		if m.Owner == "" && !m.Managed {
-			out = append(out, Resource{Key: k, ID: m.ID})
+	for r := range l.Resources() {
+		m := r.Metadata()
+		if auditKinds[r.Key().Kind].unmanaged && m.Owner == "" && !m.Managed {
+			out = append(out, Resource{Key: r.Key(), ID: m.ID})
 		}
-	}
-	for _, a := range l.Applications {
-		add(a.Key(), &a.Meta)
-	}
-	for _, g := range l.Groups {
-		add(g.Key(), &g.Meta)
-	}
-	for _, p := range l.Policies {
-		add(p.Key(), &p.Meta)
-	}
-	for _, k := range l.APIKeys {
-		add(k.Key(), &k.Meta)
 	}
 	slices.SortFunc(out, func(a, b Resource) int {
 		if a.Key != b.Key {

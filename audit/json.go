@@ -17,6 +17,8 @@ type jsonReport struct {
 	Findings       []jsonFinding   `json:"findings"`
 	UnusedSilences []UnusedSilence `json:"unused_silences"`
 	Unmanaged      jsonUnmanaged   `json:"unmanaged"`
+	// NotRead lists the kinds not read and the rules that could not run (kinds.go).
+	NotRead []NotRead `json:"not_read,omitempty"`
 	// AttributionNote says why drift is not (all) attributed (attribution.go).
 	AttributionNote string `json:"attribution_note,omitempty"`
 	// Reviews are the rules under review and their last recertification (review.go).
@@ -42,7 +44,7 @@ type jsonUnmanaged struct {
 func (r *Report) WriteJSON(w io.Writer, opts TextOptions) error {
 	out := jsonReport{FormatVersion: r.FormatVersion, Stack: r.Stack, OrganizationID: r.OrganizationID,
 		Now: r.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Summary: r.Summary(), Findings: []jsonFinding{}, UnusedSilences: r.UnusedSilences,
-		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}, AttributionNote: r.AttributionNote,
+		Unmanaged: jsonUnmanaged{Count: len(r.Unmanaged), ByKind: map[model.Kind]int{}}, AttributionNote: r.AttributionNote, NotRead: r.NotRead,
 		Reviews: r.Reviews, ReviewsNote: r.ReviewsNote}
 	if out.Reviews == nil {
 		out.Reviews = []Review{}

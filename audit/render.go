@@ -65,6 +65,9 @@ func RenderText(w io.Writer, r *Report, opts TextOptions) error {
 			}
 		}
 	}
+	for _, n := range r.NotRead {
+		fmt.Fprintf(bw, "\nNot read: %s.\n", escape.Printable(n.String()))
+	}
 	if r.AttributionNote != "" {
 		fmt.Fprintf(bw, "\nNote: %s.\n", escape.Printable(r.AttributionNote))
 	}
@@ -136,6 +139,9 @@ func RenderMarkdown(w io.Writer, r *Report, opts TextOptions) error {
 			}
 			fmt.Fprintf(bw, "\n</details>\n")
 		}
+	}
+	for _, n := range r.NotRead {
+		fmt.Fprintf(bw, "\n_Not read:_ %s.\n", escape.Message(n.String()))
 	}
 	if r.AttributionNote != "" {
 		fmt.Fprintf(bw, "\n_Note:_ %s.\n", escape.Message(r.AttributionNote))

@@ -142,6 +142,13 @@ func (r *Report) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}, ColumnKind: "unicodeCodePoints",
 		Properties: map[string]any{"stack": r.Stack, "organizationId": r.OrganizationID}}
+	if len(r.NotRead) > 0 {
+		notes := make([]string, len(r.NotRead))
+		for i, n := range r.NotRead {
+			notes[i] = n.String()
+		}
+		run.Properties["notRead"] = notes
+	}
 	if r.AttributionNote != "" {
 		run.Properties["attributionNote"] = r.AttributionNote
 	}

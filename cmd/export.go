@@ -102,6 +102,9 @@ func runExport(ctx context.Context, env Env, args []string) int {
 		errorf(env, "%v", err)
 		return ExitError
 	}
+	for _, note := range export.Unexported(org) {
+		warnf(env, "%s", note)
+	}
 	if len(files) == 0 {
 		fmt.Fprintln(env.Stderr, "Nothing to export: the organization has no resource this stack could manage.")
 		return ExitOK

@@ -171,7 +171,16 @@ func writeValidateJSON(w io.Writer, files []string, org *model.Org, ds schema.Di
 		v.Diagnostics = []schema.Diagnostic{}
 	}
 	if org != nil {
-		v.Counts = map[string]int{"applications": len(org.Applications), "groups": len(org.Groups), "policies": len(org.Policies), "api_keys": len(org.APIKeys)}
+		// Every kind, by its manifest section: the first four alone once left SSH keys,
+		// members and security settings uncounted (issue 17).
+		v.Counts = map[string]int{}
+		for _, k := range model.Kinds {
+			n := 0
+			for range org.ResourcesOf(k) {
+				n++
+			}
+			v.Counts[schema.Section(k)] = n
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -43,119 +43,159 @@ func Export(live *model.Org, opts Options) ([]File, error) {
 	if opts.Stack == "" {
 		return nil, fmt.Errorf("export needs a stack name")
 	}
-	o := live
-	x := exporter{opts: opts, projectName: uniqueProjectNames(o.Projects), orgID: o.OrganizationID}
-	apps := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
-	groups := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
-	policies := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
-	comments := map[string]string{} // "kind/name" → head comment
-	exportedApp := map[string]bool{}
-	for _, a := range o.Applications {
-		adopt, ok := x.take(a.Meta, comments, "application/"+a.Name)
-		if !ok {
-			continue
-		}
-		exportedApp[a.Name] = true
-		apps.Applications = append(apps.Applications, &model.Application{Meta: model.Meta{Adopt: adopt}, Name: a.Name, Description: a.Description, Tags: a.Tags})
+	x := exporter{opts: opts, projectLabel: model.ProjectLabels(live.Projects), orgID: live.OrganizationID,
+		comments: map[string]string{}, exportedApp: map[string]bool{}}
+	byFile := map[string]*model.Org{}
+	for _, name := range exportFiles {
+		byFile[name] = &model.Org{Stack: opts.Stack, OrganizationID: live.OrganizationID}
 	}
-	for _, k := range o.APIKeys {
-		if !exportedApp[k.Application] || k.RetiredUntil != nil {
-			continue
+	// In dependency order: an API key is exported only once its application is.
+	for _, k := range model.Kinds {
+		if _, unread := live.Unread[k]; unread {
+			continue // Unexported says so; the file is left out rather than written empty
 		}
-		if _, ok := x.take(k.Meta, comments, ""); !ok {
-			continue
-		}
-		apps.APIKeys = append(apps.APIKeys, x.key(k, comments))
-	}
-	for _, g := range o.Groups {
-		adopt, ok := x.take(g.Meta, comments, "group/"+g.Name)
-		if !ok {
-			continue
-		}
-		groups.Groups = append(groups.Groups, &model.Group{Meta: model.Meta{Adopt: adopt}, Name: g.Name, Description: g.Description, Tags: g.Tags, Members: g.Members})
-	}
-	for _, p := range o.Policies {
-		adopt, ok := x.take(p.Meta, comments, "policy/"+p.Name)
-		if !ok {
-			continue
-		}
-		np := &model.Policy{Meta: model.Meta{Adopt: adopt}, Name: p.Name, Description: p.Description, Tags: p.Tags, Principal: principal(p.Principal)}
-		for _, r := range p.Rules {
-			nr := model.Rule{PermissionSets: model.SortedSet(r.PermissionSets), Organization: r.Organization, Condition: r.Condition}
-			for _, id := range r.Projects {
-				nr.Projects = append(nr.Projects, x.project(id))
-			}
-			np.Rules = append(np.Rules, nr)
-		}
-		policies.Policies = append(policies.Policies, np)
-	}
-	// Members by email, with their names, tags and lock. Not send_welcome_email (nor a
-	// secret): it only matters when a member is created, and nothing in the live data says
-	// how one was (a member created with a password and an invited one both read "activated",
-	// BEHAVIOUR.md §4), so the export does not invent it.
-	users := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
-	for _, u := range o.Users {
-		adopt, ok := x.take(u.Meta, comments, "user/"+u.Email)
-		if !ok {
-			continue
-		}
-		users.Users = append(users.Users, &model.User{Meta: model.Meta{Adopt: adopt}, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
-			Tags: u.Tags, Locked: u.Locked})
-	}
-	sshKeys := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
-	for _, k := range o.SSHKeys {
-		adopt, ok := x.take(k.Meta, comments, "ssh_key/"+k.Name)
-		if !ok {
-			continue
-		}
-		nk := &model.SSHKey{Meta: model.Meta{Adopt: adopt}, Name: k.Name, PublicKey: k.PublicKey, Disabled: k.Disabled}
-		if k.Project != o.OrganizationID {
-			nk.Project = x.project(k.Project)
-		}
-		sshKeys.SSHKeys = append(sshKeys.SSHKeys, nk)
-	}
-	settings := &model.Org{Stack: opts.Stack, OrganizationID: o.OrganizationID}
-	if st := o.SecuritySettings; st != nil {
-		c := *st
-		c.Meta = model.Meta{}
-		settings.SecuritySettings = &c
+		ek := exportKinds[k]
+		ek.export(&x, live, byFile[ek.file])
 	}
 	var files []File
-	for _, f := range []struct {
-		name string
-		org  *model.Org
-		n    int
-	}{
-		{"applications.yaml", apps, len(apps.Applications)},
-		{"groups.yaml", groups, len(groups.Groups)},
-		{"policies.yaml", policies, len(policies.Policies)},
-		{"users.yaml", users, len(users.Users)},
-		{"ssh_keys.yaml", sshKeys, len(sshKeys.SSHKeys)},
-		{"security_settings.yaml", settings, boolInt(settings.SecuritySettings != nil)},
-	} {
-		if f.n == 0 {
+	for _, name := range exportFiles {
+		org := byFile[name]
+		n := 0
+		for range org.Resources() {
+			n++
+		}
+		if n == 0 {
 			continue
 		}
-		data, err := x.render(f.org, comments)
+		data, err := x.render(org, x.comments)
 		if err != nil {
-			return nil, fmt.Errorf("export %s: %w", f.name, err)
+			return nil, fmt.Errorf("export %s: %w", name, err)
 		}
-		files = append(files, File{Name: f.name, Data: data})
+		files = append(files, File{Name: name, Data: data})
 	}
 	return files, nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// Unexported says, kind by kind, what Export left out because the credentials could not read
+// it (model.Org.Unread): an export without SSH keys must not read as an organization without
+// any.
+func Unexported(live *model.Org) []string {
+	var out []string
+	for _, k := range model.Kinds {
+		if why, ok := live.Unread[k]; ok {
+			out = append(out, fmt.Sprintf("%s not exported: they were not read (%s)", k.Plural(), why))
+		}
 	}
-	return 0
+	return out
+}
+
+// exportFiles are the files Export writes, in this order, each left out when empty.
+var exportFiles = []string{"applications.yaml", "groups.yaml", "policies.yaml", "users.yaml", "ssh_keys.yaml", "security_settings.yaml"}
+
+// exportKind is what export knows of one kind: the one table a new kind is added to in this
+// package. A test holds every model.Kind in it.
+type exportKind struct {
+	// file is the one of exportFiles the kind's values go to (API keys: applications.yaml,
+	// under their application).
+	file string
+	// export adds to into the live values of the kind that are exported, as manifests give
+	// them: owned by the stack, or nobody's (adopt: true), or, with All, another stack's.
+	export func(x *exporter, live, into *model.Org)
+}
+
+var exportKinds = map[model.Kind]exportKind{
+	model.KindApplication: {"applications.yaml", func(x *exporter, o, into *model.Org) {
+		for _, a := range o.Applications {
+			adopt, ok := x.take(a.Meta, x.comments, "application/"+a.Name)
+			if !ok {
+				continue
+			}
+			x.exportedApp[a.Name] = true
+			into.Applications = append(into.Applications, &model.Application{Meta: model.Meta{Adopt: adopt}, Name: a.Name, Description: a.Description, Tags: a.Tags})
+		}
+	}},
+	model.KindAPIKey: {"applications.yaml", func(x *exporter, o, into *model.Org) {
+		for _, k := range o.APIKeys {
+			if !x.exportedApp[k.Application] || k.RetiredUntil != nil {
+				continue
+			}
+			if _, ok := x.take(k.Meta, x.comments, ""); !ok {
+				continue
+			}
+			into.APIKeys = append(into.APIKeys, x.key(k, x.comments))
+		}
+	}},
+	model.KindGroup: {"groups.yaml", func(x *exporter, o, into *model.Org) {
+		for _, g := range o.Groups {
+			adopt, ok := x.take(g.Meta, x.comments, "group/"+g.Name)
+			if !ok {
+				continue
+			}
+			into.Groups = append(into.Groups, &model.Group{Meta: model.Meta{Adopt: adopt}, Name: g.Name, Description: g.Description, Tags: g.Tags, Members: g.Members})
+		}
+	}},
+	model.KindPolicy: {"policies.yaml", func(x *exporter, o, into *model.Org) {
+		for _, p := range o.Policies {
+			adopt, ok := x.take(p.Meta, x.comments, "policy/"+p.Name)
+			if !ok {
+				continue
+			}
+			np := &model.Policy{Meta: model.Meta{Adopt: adopt}, Name: p.Name, Description: p.Description, Tags: p.Tags, Principal: principal(p.Principal)}
+			for _, r := range p.Rules {
+				nr := model.Rule{PermissionSets: model.SortedSet(r.PermissionSets), Organization: r.Organization, Condition: r.Condition}
+				for _, id := range r.Projects {
+					nr.Projects = append(nr.Projects, x.project(id))
+				}
+				np.Rules = append(np.Rules, nr)
+			}
+			into.Policies = append(into.Policies, np)
+		}
+	}},
+	// Members by email, with their names, tags and lock. Not send_welcome_email (nor a
+	// secret): it only matters when a member is created, and nothing in the live data says
+	// how one was (a member created with a password and an invited one both read "activated",
+	// BEHAVIOUR.md §4), so the export does not invent it.
+	model.KindUser: {"users.yaml", func(x *exporter, o, into *model.Org) {
+		for _, u := range o.Users {
+			adopt, ok := x.take(u.Meta, x.comments, "user/"+u.Email)
+			if !ok {
+				continue
+			}
+			into.Users = append(into.Users, &model.User{Meta: model.Meta{Adopt: adopt}, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+				Tags: u.Tags, Locked: u.Locked})
+		}
+	}},
+	model.KindSSHKey: {"ssh_keys.yaml", func(x *exporter, o, into *model.Org) {
+		for _, k := range o.SSHKeys {
+			adopt, ok := x.take(k.Meta, x.comments, "ssh_key/"+k.Name)
+			if !ok {
+				continue
+			}
+			nk := &model.SSHKey{Meta: model.Meta{Adopt: adopt}, Name: k.Name, PublicKey: k.PublicKey, Disabled: k.Disabled}
+			if k.Project != o.OrganizationID {
+				nk.Project = x.project(k.Project)
+			}
+			into.SSHKeys = append(into.SSHKeys, nk)
+		}
+	}},
+	model.KindSecuritySettings: {"security_settings.yaml", func(x *exporter, o, into *model.Org) {
+		if st := o.SecuritySettings; st != nil {
+			c := *st
+			c.Meta = model.Meta{}
+			into.SecuritySettings = &c
+		}
+	}},
 }
 
 type exporter struct {
-	opts        Options
-	orgID       string
-	projectName map[string]string
+	opts  Options
+	orgID string
+	// projectLabel names a project by its name where no other project has it (model.ProjectLabels).
+	projectLabel func(ref string) string
+	// comments are the head comments of exported elements, by "kind/name".
+	comments map[string]string
+	// exportedApp holds the applications exported, whose keys are exported with them.
+	exportedApp map[string]bool
 }
 
 // take decides whether a live resource is exported, and whether as an adoption.
@@ -224,28 +264,7 @@ func wholeDays(d time.Duration) (int, bool) {
 	return int(n), true
 }
 
-func (x *exporter) project(id string) string {
-	if name, ok := x.projectName[id]; ok {
-		return name
-	}
-	return id
-}
-
-// uniqueProjectNames maps project IDs to names, leaving out names several projects share
-// (Account allows that, BEHAVIOUR.md §5.6): those stay IDs.
-func uniqueProjectNames(projects []*model.Project) map[string]string {
-	count := map[string]int{}
-	for _, p := range projects {
-		count[p.Name]++
-	}
-	out := map[string]string{}
-	for _, p := range projects {
-		if count[p.Name] == 1 {
-			out[p.ID] = p.Name
-		}
-	}
-	return out
-}
+func (x *exporter) project(id string) string { return x.projectLabel(id) }
 
 // principal keeps names where the live reader resolved them, IDs elsewhere.
 func principal(p model.Principal) model.Principal {

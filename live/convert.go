@@ -11,23 +11,62 @@ import (
 
 // toModel turns the SDK's view into a model.Org whose references are names, like the
 // manifests': application and group IDs become names, user IDs emails. An ID that resolves to
-// nothing (a member deleted behind our back) stays as the ID, so the diff still sees it.
+// nothing (a member deleted behind our back) stays as the ID, so the diff still sees it. Each
+// kind converts itself (liveKinds); the kinds the credentials could not read are recorded.
 func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 	o := &model.Org{OrganizationID: orgID}
-	appName := map[string]string{}
+	ix := &names{app: map[string]string{}, group: map[string]string{}, user: map[string]string{}}
 	for _, a := range s.apps {
-		appName[a.ID] = a.Name
+		ix.app[a.ID] = a.Name
 	}
-	groupName := map[string]string{}
 	for _, g := range s.groups {
-		groupName[g.ID] = g.Name
+		ix.group[g.ID] = g.Name
 	}
-	userEmail := map[string]string{}
 	for _, u := range s.users {
-		userEmail[u.ID] = u.Email
-		o.Users = append(o.Users, userToModel(u))
+		ix.user[u.ID] = u.Email
 	}
-	o.SSHKeysUnread = s.sshKeysUnread
+	for _, k := range model.Kinds {
+		if why, ok := s.unread[k]; ok {
+			if o.Unread == nil {
+				o.Unread = map[model.Kind]string{}
+			}
+			o.Unread[k] = why
+			continue
+		}
+		liveKinds[k].convert(s, o, ix)
+	}
+	o.Quotas, o.QuotasUnread = s.quotas(), s.quotaUnread
+	for _, p := range s.projects {
+		o.Projects = append(o.Projects, &model.Project{ID: p.ID, Name: p.Name})
+	}
+	o.RunningAsUser = s.runningAs()
+	o.Normalize()
+	return o
+}
+
+// names maps the IDs of a snapshot to the names references use.
+type names struct {
+	app, group map[string]string // ID → name
+	user       map[string]string // ID → email
+}
+
+func convertSecuritySettings(s *snapshot, o *model.Org, _ *names) {
+	st := s.settings
+	if st == nil {
+		return
+	}
+	renewal, attempts := st.EnforcePasswordRenewal, st.LoginAttemptsBeforeLocked
+	o.SecuritySettings = &model.SecuritySettings{
+		Meta:                      model.Meta{ID: o.OrganizationID},
+		EnforcePasswordRenewal:    &renewal,
+		GracePeriod:               duration(st.GracePeriodDuration),
+		LoginAttemptsBeforeLocked: &attempts,
+		MaxLoginSession:           duration(st.MaxLoginSessionDuration),
+		MaxAPIKeyExpiration:       duration(st.MaxAPIKeyExpirationDuration),
+	}
+}
+
+func convertSSHKeys(s *snapshot, o *model.Org, _ *names) {
 	for _, k := range s.sshKeys {
 		name, owner := model.ParseSSHKeyName(k.Name)
 		mk := &model.SSHKey{Meta: model.Meta{ID: k.ID, Owner: owner}, Name: name, PublicKey: k.PublicKey,
@@ -37,21 +76,9 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		}
 		o.SSHKeys = append(o.SSHKeys, mk)
 	}
-	if st := s.settings; st != nil {
-		renewal, attempts := st.EnforcePasswordRenewal, st.LoginAttemptsBeforeLocked
-		o.SecuritySettings = &model.SecuritySettings{
-			Meta:                      model.Meta{ID: orgID},
-			EnforcePasswordRenewal:    &renewal,
-			GracePeriod:               duration(st.GracePeriodDuration),
-			LoginAttemptsBeforeLocked: &attempts,
-			MaxLoginSession:           duration(st.MaxLoginSessionDuration),
-			MaxAPIKeyExpiration:       duration(st.MaxAPIKeyExpirationDuration),
-		}
-	}
-	o.Quotas = s.quotas()
-	for _, p := range s.projects {
-		o.Projects = append(o.Projects, &model.Project{ID: p.ID, Name: p.Name})
-	}
+}
+
+func convertApplications(s *snapshot, o *model.Org, _ *names) {
 	for _, a := range s.apps {
 		owner, tags := model.SplitOwnerTag(a.Tags)
 		o.Applications = append(o.Applications, &model.Application{
@@ -61,6 +88,9 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 			Tags:        tags,
 		})
 	}
+}
+
+func convertGroups(s *snapshot, o *model.Org, ix *names) {
 	for _, g := range s.groups {
 		owner, tags := model.SplitOwnerTag(g.Tags)
 		o.Groups = append(o.Groups, &model.Group{
@@ -69,13 +99,16 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 			Description: g.Description,
 			Tags:        tags,
 			Members: model.Members{
-				Applications: names(g.ApplicationIDs, appName),
-				Users:        names(g.UserIDs, userEmail),
+				Applications: namesOf(g.ApplicationIDs, ix.app),
+				Users:        namesOf(g.UserIDs, ix.user),
 			},
 			// BEHAVIOUR.md §10: such a group reaches members it may not list (access expands it).
 			AllUsers: g.AllUsers, AllApplications: g.AllApplications,
 		})
 	}
+}
+
+func convertPolicies(s *snapshot, o *model.Org, ix *names) {
 	for _, p := range s.policies {
 		owner, tags := model.SplitOwnerTag(p.Tags)
 		mp := &model.Policy{
@@ -87,11 +120,11 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		// Principal fields are exclusive and absent when unused (BEHAVIOUR.md §4, trap 10).
 		switch {
 		case p.ApplicationID != nil:
-			mp.Principal = model.Principal{Kind: model.PrincipalApplication, ID: *p.ApplicationID, Name: nameOr(*p.ApplicationID, appName)}
+			mp.Principal = model.Principal{Kind: model.PrincipalApplication, ID: *p.ApplicationID, Name: nameOr(*p.ApplicationID, ix.app)}
 		case p.GroupID != nil:
-			mp.Principal = model.Principal{Kind: model.PrincipalGroup, ID: *p.GroupID, Name: nameOr(*p.GroupID, groupName)}
+			mp.Principal = model.Principal{Kind: model.PrincipalGroup, ID: *p.GroupID, Name: nameOr(*p.GroupID, ix.group)}
 		case p.UserID != nil:
-			mp.Principal = model.Principal{Kind: model.PrincipalUser, ID: *p.UserID, Name: nameOr(*p.UserID, userEmail)}
+			mp.Principal = model.Principal{Kind: model.PrincipalUser, ID: *p.UserID, Name: nameOr(*p.UserID, ix.user)}
 		}
 		for _, r := range s.rules[p.ID] {
 			mp.Rules = append(mp.Rules, ruleToModel(r))
@@ -100,13 +133,24 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		mp.RulesUnread = !read
 		o.Policies = append(o.Policies, mp)
 	}
+}
+
+// runningAs is the user whose personal key iamsync runs with, if it does: the plan must not
+// delete or lock them.
+func (s *snapshot) runningAs() string {
 	for _, k := range s.keys {
-		// Keys of users are personal credentials, not iamsync's business; but the user whose key
-		// iamsync runs with must not be deleted or locked by the plan.
+		if k.ApplicationID == nil && k.UserID != nil && k.AccessKey == s.self {
+			return *k.UserID
+		}
+	}
+	return ""
+}
+
+func convertAPIKeys(s *snapshot, o *model.Org, ix *names) {
+	for _, k := range s.keys {
+		// Keys of users are personal credentials, not iamsync's business (runningAs reads
+		// the one iamsync runs with).
 		if k.ApplicationID == nil {
-			if k.UserID != nil && k.AccessKey == s.self {
-				o.RunningAsUser = *k.UserID
-			}
 			continue
 		}
 		km, ok := model.ParseKeyMarker(k.Description)
@@ -115,7 +159,7 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		}
 		mk := &model.APIKey{
 			Meta:           model.Meta{ID: k.AccessKey, Owner: km.Stack, Managed: k.Managed || !k.Editable},
-			Application:    nameOr(*k.ApplicationID, appName),
+			Application:    nameOr(*k.ApplicationID, ix.app),
 			Name:           km.Name,
 			Description:    km.Desc,
 			RetiredUntil:   km.RetiredUntil,
@@ -127,8 +171,6 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		}
 		o.APIKeys = append(o.APIKeys, mk)
 	}
-	o.Normalize()
-	return o
 }
 
 // quotaKinds maps the IAM quota names to the kinds they count. No public source names the IAM
@@ -141,13 +183,17 @@ var quotaKinds = map[string]model.Kind{
 
 // quotas returns the limited quotas with what the organization holds of each kind now.
 func (s *snapshot) quotas() map[model.Kind]model.Quota {
-	count := map[model.Kind]int{
-		model.KindApplication: len(s.apps), model.KindGroup: len(s.groups), model.KindPolicy: len(s.policies),
-		model.KindUser: len(s.users), model.KindAPIKey: len(s.keys), model.KindSSHKey: len(s.sshKeys),
+	count := map[model.Kind]int{}
+	for k, lk := range liveKinds {
+		count[k] = lk.count(s)
 	}
 	var out map[model.Kind]model.Quota
 	for _, q := range s.quota {
 		kind, ok := quotaKinds[q.Name]
+		if _, unread := s.unread[kind]; unread {
+			// What the organization holds of the kind is unknown: "0 of 10" would be a guess.
+			continue
+		}
 		if !ok || q.Limit == nil || (q.Unlimited != nil && *q.Unlimited) {
 			continue
 		}
@@ -201,7 +247,7 @@ func ruleToModel(r *iam.Rule) model.Rule {
 	return mr
 }
 
-func names(ids []string, byID map[string]string) []string {
+func namesOf(ids []string, byID map[string]string) []string {
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, nameOr(id, byID))

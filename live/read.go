@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
@@ -54,91 +53,41 @@ type snapshot struct {
 	keys     []*iam.APIKey
 	users    []*iam.User
 	sshKeys  []*iam.SSHKey
-	// sshKeysUnread: the credentials may not list SSH keys.
-	sshKeysUnread bool
-	projects      []*account.Project
-	rules         map[string][]*iam.Rule // by policy ID
-	settings      *iam.OrganizationSecuritySettings
-	quota         []*iam.Quotum
-	self          string // the client's access key
-	cache         *ruleRead
+	// unread holds the kinds the credentials may not read, with why (liveKind.unreadable).
+	unread   map[model.Kind]string
+	projects []*account.Project
+	rules    map[string][]*iam.Rule // by policy ID
+	settings *iam.OrganizationSecuritySettings
+	quota    []*iam.Quotum
+	// quotaUnread says why the quotas could not be read.
+	quotaUnread string
+	self        string // the client's access key
+	cache       *ruleRead
 }
 
 func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error) {
-	s := &snapshot{rules: map[string][]*iam.Rule{}, self: c.AccessKey, cache: newRuleRead(opts.RuleCache, c.apiURL, c.OrganizationID)}
+	s := &snapshot{rules: map[string][]*iam.Rule{}, self: c.AccessKey, cache: newRuleRead(opts.RuleCache, c.apiURL, c.OrganizationID),
+		unread: map[model.Kind]string{}}
 	sem := make(chan struct{}, c.parallelism)
 	g, gctx := errgroup.WithContext(ctx)
 	org := c.OrganizationID
 	size := uint32(maxPageSize)
-	g.Go(func() (err error) {
-		s.apps, err = listAll(gctx, sem, c.maxObjects, "applications", func(page int32) ([]*iam.Application, uint32, error) {
-			r, err := c.iam.ListApplications(&iam.ListApplicationsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
+	var mu sync.Mutex // guards s.unread
+	for _, k := range model.Kinds {
+		lk := liveKinds[k]
+		g.Go(func() error {
+			err := lk.read(c, gctx, g, sem, s, opts)
+			if err != nil && lk.unreadable != "" && IsPermissionDenied(err) {
+				// Recorded, never read as "none": a plan that declares the kind is refused,
+				// audit says which rules could not run, export what it left out.
+				mu.Lock()
+				s.unread[k] = lk.unreadable
+				mu.Unlock()
+				return nil
 			}
-			return r.Applications, r.TotalCount, nil
-		}, func(a *iam.Application) string { return a.ID })
-		return err
-	})
-	g.Go(func() (err error) {
-		s.groups, err = listAll(gctx, sem, c.maxObjects, "groups", func(page int32) ([]*iam.Group, uint32, error) {
-			r, err := c.iam.ListGroups(&iam.ListGroupsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
-			}
-			return r.Groups, r.TotalCount, nil
-		}, func(g *iam.Group) string { return g.ID })
-		return err
-	})
-	g.Go(func() (err error) {
-		s.keys, err = listAll(gctx, sem, c.maxObjects, "API keys", func(page int32) ([]*iam.APIKey, uint32, error) {
-			r, err := c.iam.ListAPIKeys(&iam.ListAPIKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
-			}
-			return r.APIKeys, r.TotalCount, nil
-		}, func(k *iam.APIKey) string { return k.AccessKey })
-		return err
-	})
-	g.Go(func() (err error) {
-		s.users, err = listAll(gctx, sem, c.maxObjects, "users", func(page int32) ([]*iam.User, uint32, error) {
-			r, err := c.iam.ListUsers(&iam.ListUsersRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
-			}
-			return r.Users, r.TotalCount, nil
-		}, func(u *iam.User) string { return u.ID })
-		return err
-	})
-	g.Go(func() (err error) {
-		s.sshKeys, err = listAll(gctx, sem, c.maxObjects, "SSH keys", func(page int32) ([]*iam.SSHKey, uint32, error) {
-			r, err := c.iam.ListSSHKeys(&iam.ListSSHKeysRequest{OrganizationID: &org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
-			}
-			return r.SSHKeys, r.TotalCount, nil
-		}, func(k *iam.SSHKey) string { return k.ID })
-		// SSH keys are project resources, read with project-level sets (SSHKeysReadOnly),
-		// which an IAMReadOnly key lacks: a plan that declares none goes on without them.
-		if IsPermissionDenied(err) {
-			s.sshKeysUnread, err = true, nil
-		}
-		return err
-	})
-	g.Go(func() (err error) {
-		sem <- struct{}{}
-		defer func() { <-sem }()
-		s.settings, err = c.iam.GetOrganizationSecuritySettings(&iam.GetOrganizationSecuritySettingsRequest{OrganizationID: org}, scw.WithContext(gctx))
-		switch {
-		case IsPermissionDenied(err):
-			// Unknown to this key: nothing checks against them, and a plan that declares
-			// them says it could not read them.
-			s.settings = nil
-		case err != nil:
-			return fmt.Errorf("read the organization's security settings: %w", err)
-		}
-		return nil
-	})
+			return err
+		})
+	}
 	g.Go(func() (err error) {
 		s.quota, err = listAll(gctx, sem, c.maxObjects, "quotas", func(page int32) ([]*iam.Quotum, uint32, error) {
 			r, err := c.iam.ListQuota(&iam.ListQuotaRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
@@ -149,8 +98,8 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		}, func(q *iam.Quotum) string { return q.Name })
 		if IsPermissionDenied(err) {
 			// Quotas this key may not read are unknown, and not checked: the API still
-			// enforces them.
-			s.quota, err = nil, nil
+			// enforces them. Recorded, so that the plan says so.
+			s.quota, s.quotaUnread, err = nil, "the API key may not read them (IAMReadOnly gives that right)", nil
 		}
 		return err
 	})
@@ -166,27 +115,6 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 			s.cache.setProjects(s.projects)
 		}
 		return err
-	})
-	// Rules are fetched as soon as the policies are known, while the other lists finish.
-	var mu sync.Mutex
-	g.Go(func() (err error) {
-		s.policies, err = listAll(gctx, sem, c.maxObjects, "policies", func(page int32) ([]*iam.Policy, uint32, error) {
-			r, err := c.iam.ListPolicies(&iam.ListPoliciesRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
-			}
-			return r.Policies, r.TotalCount, nil
-		}, func(p *iam.Policy) string { return p.ID })
-		if err != nil {
-			return err
-		}
-		for _, p := range s.policies {
-			if !opts.wantsRules(p) {
-				continue
-			}
-			g.Go(func() error { return c.readRules(gctx, sem, p, s, &mu) })
-		}
-		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err

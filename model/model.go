@@ -57,6 +57,14 @@ var kindNouns = map[Kind][2]string{
 	KindPolicy:           {"policy", "policies"},
 }
 
+// Plural names resources of kind k in words, without a count: "SSH keys", "members".
+func (k Kind) Plural() string {
+	if n := kindNouns[k][1]; n != "" {
+		return n
+	}
+	return string(k) + "s"
+}
+
 // Rank is the position of k in Kinds, used to order actions.
 func (k Kind) Rank() int {
 	for i, kk := range Kinds {
@@ -155,9 +163,14 @@ type Org struct {
 	// members the manifests declare (users:).
 	Users   []*User   `json:"users,omitempty"`
 	SSHKeys []*SSHKey `json:"ssh_keys,omitempty"`
-	// SSHKeysUnread is set on a live value when the credentials may not list SSH keys (they
-	// need project-level rights, SSHKeysReadOnly): SSHKeys then says nothing.
-	SSHKeysUnread bool `json:"ssh_keys_unread,omitempty"`
+	// Unread lists, on a live value, the kinds the credentials could not read, each with why
+	// ("the API key lacks SSHKeysReadOnly ..."): the kind's slice then says nothing, and must
+	// never be taken for "none" (dnscontrol records an unreadable zone the same way). A plan
+	// that declares such a kind is refused; audit says which rules could not run.
+	Unread map[Kind]string `json:"unread,omitempty"`
+	// QuotasUnread says why the quotas could not be read (live only): Quotas then says nothing,
+	// and creations are not checked against them (the API still enforces them).
+	QuotasUnread string `json:"quotas_unread,omitempty"`
 	// SecuritySettings are the organization's security settings: on live values as read, on
 	// desired values only when the manifests declare them (security_settings:).
 	SecuritySettings *SecuritySettings `json:"security_settings,omitempty"`

@@ -108,3 +108,36 @@ func TestRetiredKeyMarker(t *testing.T) {
 		t.Errorf("a current key parsed as retired")
 	}
 }
+
+// Every kind is in each of model's tables: a kind missing from one would panic (a nil function)
+// or print its raw name the first time a value of it is met.
+func TestKindTablesCoverEveryKind(t *testing.T) {
+	for _, k := range Kinds {
+		s, ok := kindSpecs[k]
+		if !ok || s.new == nil || s.each == nil || s.add == nil || s.drop == nil {
+			t.Errorf("kindSpecs[%s] is missing or incomplete", k)
+			continue
+		}
+		if _, ok := kindNouns[k]; !ok {
+			t.Errorf("kindNouns lacks %s", k)
+		}
+		r := s.new()
+		if r.Key().Kind != k {
+			t.Errorf("kindSpecs[%s].new makes a %s", k, r.Key().Kind)
+		}
+		o := &Org{}
+		o.Add(r)
+		n := 0
+		for range o.ResourcesOf(k) {
+			n++
+		}
+		o.Drop(k)
+		left := 0
+		for range o.ResourcesOf(k) {
+			left++
+		}
+		if n != 1 || left != 0 {
+			t.Errorf("%s: add then drop left %d then %d values, want 1 then 0", k, n, left)
+		}
+	}
+}

@@ -41,6 +41,8 @@ type kindSpec struct {
 	new  func() Resource
 	each func(o *Org, yield func(Resource) bool) bool
 	add  func(o *Org, r Resource)
+	// drop removes every value of the kind from o.
+	drop func(o *Org)
 }
 
 // eachOf yields the values of one of an Org's slices as Resources.
@@ -59,37 +61,44 @@ var kindSpecs = map[Kind]kindSpec{
 		each: func(o *Org, y func(Resource) bool) bool {
 			return o.SecuritySettings == nil || y(o.SecuritySettings)
 		},
-		add: func(o *Org, r Resource) { o.SecuritySettings = r.(*SecuritySettings) },
+		add:  func(o *Org, r Resource) { o.SecuritySettings = r.(*SecuritySettings) },
+		drop: func(o *Org) { o.SecuritySettings = nil },
 	},
 	KindUser: {
 		new:  func() Resource { return new(User) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Users, y) },
 		add:  func(o *Org, r Resource) { o.Users = append(o.Users, r.(*User)) },
+		drop: func(o *Org) { o.Users = nil },
 	},
 	KindSSHKey: {
 		new:  func() Resource { return new(SSHKey) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.SSHKeys, y) },
 		add:  func(o *Org, r Resource) { o.SSHKeys = append(o.SSHKeys, r.(*SSHKey)) },
+		drop: func(o *Org) { o.SSHKeys = nil },
 	},
 	KindApplication: {
 		new:  func() Resource { return new(Application) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Applications, y) },
 		add:  func(o *Org, r Resource) { o.Applications = append(o.Applications, r.(*Application)) },
+		drop: func(o *Org) { o.Applications = nil },
 	},
 	KindGroup: {
 		new:  func() Resource { return new(Group) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Groups, y) },
 		add:  func(o *Org, r Resource) { o.Groups = append(o.Groups, r.(*Group)) },
+		drop: func(o *Org) { o.Groups = nil },
 	},
 	KindAPIKey: {
 		new:  func() Resource { return new(APIKey) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.APIKeys, y) },
 		add:  func(o *Org, r Resource) { o.APIKeys = append(o.APIKeys, r.(*APIKey)) },
+		drop: func(o *Org) { o.APIKeys = nil },
 	},
 	KindPolicy: {
 		new:  func() Resource { return new(Policy) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Policies, y) },
 		add:  func(o *Org, r Resource) { o.Policies = append(o.Policies, r.(*Policy)) },
+		drop: func(o *Org) { o.Policies = nil },
 	},
 }
 
@@ -126,6 +135,14 @@ func (o *Org) ResourcesOf(k Kind) iter.Seq[Resource] {
 // Add appends r to the slice of o that holds its kind.
 func (o *Org) Add(r Resource) {
 	kindSpecs[r.Key().Kind].add(o, r)
+}
+
+// Drop removes o's resources of kind k: audit compares without the kinds the credentials could
+// not read (Org.Unread).
+func (o *Org) Drop(k Kind) {
+	if s, ok := kindSpecs[k]; ok {
+		s.drop(o)
+	}
 }
 
 // Member is one member of a group: an application by name or a user by email (or, on live

@@ -9,7 +9,7 @@ import (
 )
 
 // Changes are typed data: a Field says which field, and its Values hold the field's own type
-// (a member, a rule, a principal, an expiry, a project ID). Nothing here is formatted for a
+// (a member, a rule, a principal, an expiry, a project label). Nothing here is formatted for a
 // reader: the renderers do that, and apply reads the values as they are.
 
 // Field is a field an action changes.
@@ -91,9 +91,9 @@ type Value struct {
 	Text      string           `json:"text,omitempty"`
 	Member    *model.Member    `json:"member,omitempty"`
 	Principal *model.Principal `json:"principal,omitempty"`
-	// Rule is a policy rule with its projects as IDs (Plan.ProjectNames names them).
+	// Rule is a policy rule with its projects as labels (model.ProjectLabels; apply resolves them).
 	Rule *model.Rule `json:"rule,omitempty"`
-	// Project is a project ID (Plan.ProjectNames names it).
+	// Project is a project label: its name, or its ID where several projects share the name.
 	Project string  `json:"project,omitempty"`
 	Expiry  *Expiry `json:"expiry,omitempty"`
 	Bool    *bool   `json:"bool,omitempty"`

@@ -21,8 +21,10 @@ type differ struct {
 	claimed map[*model.Meta]bool
 	// deleted holds the keys of the applications and groups this plan deletes.
 	deleted map[model.Key]bool
-	// labels maps project IDs to the names shown to reviewers (projectLabel).
-	labels map[string]string
+	// refusedUnread holds the kinds already reported as declared but not read (one error each).
+	refusedUnread map[model.Kind]bool
+	// label names projects as the plan carries them (projectLabel).
+	label func(ref string) string
 	// byKey and keysByAccessKey find live candidates in constant time, so a diff stays linear
 	// in the size of the organization.
 	byKey           map[model.Key][]model.Resource
@@ -71,6 +73,8 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
+	// Live's project IDs become labels as desired's references did (normalize.go).
+	l.LabelProjects(model.ProjectLabels(l.Projects))
 	d.Normalize()
 	l.Normalize()
 
@@ -81,17 +85,24 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append(append([]Warning{}, expired...), due...),
 			Recertifications: recertifications,
 		},
-		claimed: map[*model.Meta]bool{},
-		deleted: map[model.Key]bool{},
+		claimed:       map[*model.Meta]bool{},
+		deleted:       map[model.Key]bool{},
+		refusedUnread: map[model.Kind]bool{},
 	}
 	df.index()
 	if df.plan.OrganizationID == "" {
 		df.plan.OrganizationID = d.OrganizationID
 	}
-	if l.SSHKeysUnread && len(d.SSHKeys) > 0 {
-		errs.add(d.SSHKeys[0].Pos, d.SSHKeys[0].Key(), "the credentials may not list SSH keys: SSH keys need SSHKeysReadOnly (plan) or SSHKeysFullAccess (apply) on their projects, which IAM permission sets do not give")
-	}
+	df.plan.Unread = unreadOf(l)
 	for r := range d.Resources() {
+		if why, unread := l.Unread[r.Key().Kind]; unread {
+			// Never compared with "none": that would plan to create what may exist.
+			if !df.refusedUnread[r.Key().Kind] {
+				errs.add(r.Metadata().Pos, r.Key(), "%s not read: %s; the plan cannot compare the ones the manifests declare: give the key that right, or remove them from the manifests", r.Key().Kind.Plural(), why)
+			}
+			df.refusedUnread[r.Key().Kind] = true
+			continue
+		}
 		df.resource(r, &errs)
 	}
 	df.deletions()
@@ -107,7 +118,6 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	sortActions(df.plan.Actions)
 	sortConflicts(df.plan.Conflicts)
 	sortWarnings(df.plan.Warnings)
-	df.nameProjects()
 	df.plan.Access = df.accessReport()
 	live2, err := liveFingerprint(l, deps)
 	if err != nil {
@@ -229,66 +239,16 @@ func (df *differ) act(v verdict, d, l model.Resource, create, changes []Change) 
 	df.add(a)
 }
 
-// projectLabel shows a project ID by its name when no other project has that name (Account
-// allows duplicates, BEHAVIOUR.md §5.6), else as the ID.
-func (df *differ) projectLabel(id string) string {
-	if id == "" {
+// projectLabel is the label of a project reference (model.ProjectLabels), as the plan's values
+// carry it.
+func (df *differ) projectLabel(ref string) string {
+	if ref == "" {
 		return ""
 	}
-	if df.labels == nil {
-		count := map[string]int{}
-		for _, p := range df.l.Projects {
-			count[p.Name]++
-		}
-		df.labels = map[string]string{}
-		for _, p := range df.l.Projects {
-			if count[p.Name] == 1 && p.Name != "" {
-				df.labels[p.ID] = p.Name
-			}
-		}
+	if df.label == nil {
+		df.label = model.ProjectLabels(df.l.Projects)
 	}
-	if name, ok := df.labels[id]; ok {
-		return name
-	}
-	return id
-}
-
-// nameProjects records the names of the projects the plan's values hold, for the renderers.
-func (df *differ) nameProjects() {
-	names := map[string]string{}
-	note := func(id string) {
-		if label := df.projectLabel(id); label != id {
-			names[id] = label
-		}
-	}
-	values := func(vs ...*Value) {
-		for _, v := range vs {
-			if v == nil {
-				continue
-			}
-			note(v.Project)
-			if v.Rule != nil {
-				for _, id := range v.Rule.Projects {
-					note(id)
-				}
-			}
-		}
-	}
-	for _, a := range df.plan.Actions {
-		for _, c := range a.Changes {
-			values(c.Old, c.New)
-			for i := range c.Added {
-				values(&c.Added[i])
-			}
-			for i := range c.Removed {
-				values(&c.Removed[i])
-			}
-		}
-	}
-	delete(names, "")
-	if len(names) > 0 {
-		df.plan.ProjectNames = names
-	}
+	return df.label(ref)
 }
 
 // rotation returns why a live key whose expiry is relative (expires_in) must be replaced: it

@@ -283,7 +283,7 @@ func planSSHKey(df *differ, v verdict, d, l model.Resource) {
 	// (BEHAVIOUR.md §4).
 	project := k.Project
 	if project == "" {
-		project = df.l.OrganizationID
+		project = df.projectLabel(df.l.OrganizationID)
 	}
 	if project != "" && lk.Project != project {
 		fixed = append(fixed, Change{Field: FieldProject, Old: &Value{Project: lk.Project}, New: &Value{Project: project}})

@@ -91,6 +91,12 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			fmt.Fprintf(bw, "- %s: %s\n", escape.Code(wa.Key.String()), escape.Message(wa.Message))
 		}
 	}
+	if len(p.Unread) > 0 {
+		fmt.Fprintf(bw, "\n**Not read** (nothing of these is compared, created or deleted)\n\n")
+		for _, u := range p.Unread {
+			fmt.Fprintf(bw, "- %s\n", escape.Message(u.String()))
+		}
+	}
 	renderRecertificationsMarkdown(bw, p)
 	if p.reviewsAccess() {
 		bw.WriteString("\n")

@@ -8,9 +8,11 @@ package plan
 //     and deduplicated (model.Org.Normalize). The API keeps tag order and sorts members on
 //     read but not on write (BEHAVIOUR.md §4, §5.4), so order carries no meaning; nil and []
 //     tags are the same (§4, trap 6).
-//   - Desired project references (rule projects, a key's default project) may be names or IDs;
-//     they are resolved to IDs through live.Projects. An unknown name is an error, and so is a
-//     name two projects share (the API allows that, §5.6): the manifest must give the ID.
+//   - Project references (rule projects, a key's default project, an SSH key's project) travel
+//     by name like every other reference: desired names or IDs, and live IDs, become the
+//     project's label (model.ProjectLabels: its name where no other project has it, else its
+//     ID), and apply turns labels into IDs. An unknown desired reference is an error, and so is
+//     a name two projects share (the API allows that, §5.6): the manifest must give the ID.
 //   - User emails are matched without regard to case and rewritten as the organization spells
 //     them, so that a manifest's capitalization is not a change.
 //   - A rule with Organization set equals a live rule scoped to the organization, whatever the
@@ -96,38 +98,28 @@ func (l errList) err() error {
 
 // lookups indexes live's projects and users.
 type lookups struct {
-	projectIDs   map[string]bool
-	projectNames map[string][]string // name → IDs
-	users        map[string]string   // lower-case email → email as the organization has it
+	projects *model.ProjectIDs
+	// label names a project as the plan carries it (model.ProjectLabels).
+	label func(ref string) string
+	users map[string]string // lower-case email → email as the organization has it
 }
 
 func newLookups(live *model.Org) *lookups {
-	l := &lookups{projectIDs: map[string]bool{}, projectNames: map[string][]string{}, users: map[string]string{}}
-	for _, p := range live.Projects {
-		l.projectIDs[p.ID] = true
-		l.projectNames[p.Name] = append(l.projectNames[p.Name], p.ID)
-	}
+	l := &lookups{projects: model.NewProjectIDs(live.Projects), label: model.ProjectLabels(live.Projects), users: map[string]string{}}
 	for _, u := range live.Users {
 		l.users[strings.ToLower(u.Email)] = u.Email
 	}
 	return l
 }
 
-// project resolves a desired project reference (an ID or a unique name) to an ID.
+// project checks a desired project reference (an ID or a unique name) and returns it as the
+// plan carries it: its label, which apply resolves to the ID.
 func (l *lookups) project(ref string) (string, error) {
-	if l.projectIDs[ref] {
-		return ref, nil
+	id, err := l.projects.ID(ref)
+	if err != nil {
+		return "", err
 	}
-	switch ids := l.projectNames[ref]; len(ids) {
-	case 0:
-		return "", fmt.Errorf("no project named or with ID %q in the organization: create the project first, or give the ID of an existing one", ref)
-	case 1:
-		return ids[0], nil
-	default:
-		sorted := append([]string{}, ids...)
-		sort.Strings(sorted)
-		return "", fmt.Errorf("%d projects are named %q (%s): give the ID of the one you mean", len(ids), ref, strings.Join(sorted, ", "))
-	}
+	return l.label(id), nil
 }
 
 // user returns the organization's spelling of email.
@@ -136,8 +128,8 @@ func (l *lookups) user(email string) (string, bool) {
 	return u, ok
 }
 
-// resolveDesired rewrites desired's references to live's IDs and spellings, in place on the
-// copy, and reports every reference it cannot resolve.
+// resolveDesired rewrites desired's references to live's spellings (project labels, user
+// emails), in place on the copy, and reports every reference it cannot resolve.
 func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 	// A declared member is spelled as the organization spells it, if it exists, so that its
 	// key matches the live user's; references to it then follow the same spelling.

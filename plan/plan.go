@@ -12,7 +12,7 @@ import (
 )
 
 // FormatVersion is the version of the JSON plan format written by this package (FORMAT.md).
-const FormatVersion = 4
+const FormatVersion = 5
 
 // Options tune a diff.
 type Options struct {
@@ -128,10 +128,11 @@ type Plan struct {
 	// OverQuota lists the organization's quotas the plan would exceed: such a plan must not be
 	// applied (and plan exits 3).
 	OverQuota []QuotaExceeded `json:"over_quota,omitempty"`
-	// ProjectNames names the project IDs the plan's values hold, for the renderers: the
-	// project's name where no other project has it (Account allows duplicates, BEHAVIOUR.md
-	// §5.6); a project missing here is shown by ID.
-	ProjectNames map[string]string `json:"project_names,omitempty"`
+	// Unread lists what the credentials could not read (model.Org.Unread and QuotasUnread), in
+	// model.Kinds order, quotas last: the plan neither compares, creates nor deletes anything
+	// of such a kind (a plan whose manifests declare one is refused), and checks no quota it
+	// could not read.
+	Unread []Unread `json:"unread,omitempty"`
 	// Access is who gains and loses which grants when the plan is applied (access.go); it is
 	// information for reviewers and gates, never an input of apply or of the fingerprint.
 	Access *access.Report `json:"access,omitempty"`
@@ -139,6 +140,40 @@ type Plan struct {
 	// stands (review.go); information for reviewers, like Access.
 	Recertifications []Recertification `json:"recertifications,omitempty"`
 	Fingerprint      Fingerprint       `json:"fingerprint"`
+}
+
+// Unread is one thing the credentials could not read: a kind, or the quotas.
+type Unread struct {
+	// What is a kind (model.Kind), or "quotas".
+	What string `json:"what"`
+	// Reason says why, naming the missing right.
+	Reason string `json:"reason"`
+}
+
+// UnreadQuotas is Unread.What for the quotas.
+const UnreadQuotas = "quotas"
+
+// String says what was not read and why: "SSH keys not read: the API key lacks ...".
+func (u Unread) String() string {
+	what := u.What
+	if what != UnreadQuotas {
+		what = model.Kind(u.What).Plural()
+	}
+	return what + " not read: " + u.Reason
+}
+
+// unreadOf lists what l's credentials could not read, in a stable order.
+func unreadOf(l *model.Org) []Unread {
+	var out []Unread
+	for _, k := range model.Kinds {
+		if why, ok := l.Unread[k]; ok {
+			out = append(out, Unread{What: string(k), Reason: why})
+		}
+	}
+	if l.QuotasUnread != "" {
+		out = append(out, Unread{What: UnreadQuotas, Reason: l.QuotasUnread})
+	}
+	return out
 }
 
 // Action is one change to one resource.
@@ -155,8 +190,8 @@ type Action struct {
 	// RetireUntil, on an API key's Replace, keeps the old key until then (marked as retired in
 	// its description) instead of deleting it.
 	RetireUntil *time.Time `json:"retire_until,omitempty"`
-	// Resource is the desired resource after normalization (sets sorted, project names
-	// resolved to IDs, user emails spelled as the organization has them, ownership tag not
+	// Resource is the desired resource after normalization (sets sorted, project references
+	// as labels — apply resolves them to IDs —, user emails spelled as the organization has them, ownership tag not
 	// included), of the kind Key names; nil for Delete. In JSON it is "resource", decoded by
 	// Key.Kind.
 	Resource model.Resource `json:"-"`

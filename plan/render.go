@@ -97,7 +97,7 @@ func changeLines(p *Plan, c Change) []line {
 
 // ValueText shows a value of field as a reviewer reads it: members as application:NAME or
 // user:EMAIL, principals as "application NAME" (or "none"), rules as model.Rule.Canonical and
-// projects by name where p knows a unique one, expiries as an instant, "90d after creation" or
+// projects as the plan carries them (by name where no other project has it), expiries as an instant, "90d after creation" or
 // "never". It is the one place values are formatted (audit's findings use it too).
 func (p *Plan) ValueText(field Field, v Value) string {
 	switch field {
@@ -115,14 +115,9 @@ func (p *Plan) ValueText(field Field, v Value) string {
 		if v.Rule == nil {
 			return ""
 		}
-		shown := *v.Rule
-		shown.Projects = make([]string, len(v.Rule.Projects))
-		for i, id := range v.Rule.Projects {
-			shown.Projects[i] = p.projectName(id)
-		}
-		return shown.Canonical()
+		return v.Rule.Canonical()
 	case FieldDefaultProject, FieldProject:
-		return p.projectName(v.Project)
+		return v.Project
 	case FieldPassword:
 		return "generated, stored in the secrets file as " + v.Text
 	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal:
@@ -169,13 +164,6 @@ func (p *Plan) valueTexts(field Field, vs []Value) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func (p *Plan) projectName(id string) string {
-	if name, ok := p.ProjectNames[id]; ok {
-		return name
-	}
-	return id
 }
 
 // textDiff shows a change of multi-line text line by line.

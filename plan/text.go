@@ -83,7 +83,17 @@ func RenderText(w io.Writer, p *Plan, opts TextOptions) error {
 			fmt.Fprintf(bw, "  %s: %s\n", warningWhere(wa), printable(wa.Message))
 		}
 	}
-	if len(p.Actions)+len(p.Conflicts)+len(p.Warnings) > 0 {
+	if len(p.Unread) > 0 {
+		if len(p.Actions)+len(p.Conflicts)+len(p.Warnings) > 0 {
+			bw.WriteString("\n")
+		}
+		bw.WriteString(paint(ansiYellow, fmt.Sprintf("Not read (%d): nothing of these is compared, created or deleted.", len(p.Unread))))
+		bw.WriteString("\n")
+		for _, u := range p.Unread {
+			fmt.Fprintf(bw, "  %s\n", printable(u.String()))
+		}
+	}
+	if len(p.Actions)+len(p.Conflicts)+len(p.Warnings)+len(p.Unread) > 0 {
 		bw.WriteString("\n")
 	}
 	if p.Empty() {

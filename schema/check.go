@@ -20,6 +20,10 @@ type checker struct {
 	// so a reference that does not resolve may be no mistake at all and is not reported.
 	incomplete bool
 	ds         []Diagnostic
+	// apps and groupsByName are the set's applications and groups by name, gathered by
+	// their kinds' checks for the kinds that refer to them.
+	apps         map[string]*model.Application
+	groupsByName map[string]*model.Group
 }
 
 func (c *checker) add(s src, sub, code string, key model.Key, msg, hint string) {
@@ -35,11 +39,17 @@ func (c *checker) warn(s src, sub, code string, key model.Key, msg, hint string)
 }
 
 func (c *checker) run() {
-	apps := c.uniqueApps()
-	groups := c.uniqueGroups()
-	c.uniquePolicies()
-	c.keys(apps)
-	c.kinds()
+	// Kind by kind in dependency order: a kind's checks may use what an earlier kind's
+	// gathered (c.apps, c.groups).
+	for _, k := range model.Kinds {
+		schemaKinds[k].check(c)
+	}
+	c.reviews()
+}
+
+// groups: names are unique, and the applications a group lists are declared.
+func (c *checker) groups() {
+	c.groupsByName = c.uniqueGroups()
 	for _, g := range c.org.Groups {
 		s := c.srcs.groups[g]
 		// Walk the YAML list rather than g.Members, which skipped items of the wrong type: the
@@ -47,15 +57,19 @@ func (c *checker) run() {
 		for i, n := range items(s.f.at(s.ptr + "/members/applications").val) {
 			a := str(n)
 			sub := fmt.Sprintf("/members/applications/%d", i)
-			if _, ok := apps[a]; !ok && a != "" && !s.bad(sub) {
-				c.add(s, sub, "E401", g.Key(), fmt.Sprintf("group %s lists application %q, which the set does not declare", g.Name, a), c.refHint(a, apps, groups, "application"))
+			if _, ok := c.apps[a]; !ok && a != "" && !s.bad(sub) {
+				c.add(s, sub, "E401", g.Key(), fmt.Sprintf("group %s lists application %q, which the set does not declare", g.Name, a), c.refHint(a, c.apps, c.groupsByName, "application"))
 			}
 		}
 	}
+}
+
+// policies: names are unique, and each policy's principal and rules are checked.
+func (c *checker) policies() {
+	c.uniquePolicies()
 	for _, p := range c.org.Policies {
-		c.policy(p, apps, groups)
+		c.policy(p, c.apps, c.groupsByName)
 	}
-	c.reviews()
 }
 
 func (c *checker) uniqueApps() map[string]*model.Application {

@@ -9,11 +9,6 @@ import (
 )
 
 // Checks of members, SSH keys and security settings across the set.
-func (c *checker) kinds() {
-	c.users()
-	c.sshKeys()
-	c.keyLifetimes()
-}
 
 // users: an email appears once (compared without regard to case, as Scaleway does), and a
 // generated password's secrets entry is not another member's or an API key's.

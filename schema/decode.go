@@ -35,13 +35,8 @@ type header struct {
 // decoded is one file's contribution to the set.
 type decoded struct {
 	header
-	apps     []*model.Application
-	groups   []*model.Group
-	policies []*model.Policy
-	keys     []*model.APIKey
-	users    []*model.User
-	sshKeys  []*model.SSHKey
-	settings *model.SecuritySettings
+	// org holds the file's elements, kind by kind (schemaKinds decode them).
+	org *model.Org
 }
 
 // sources maps each decoded element to its declaration.
@@ -123,7 +118,7 @@ func items(n *yaml.Node) []*yaml.Node {
 
 func decodeFile(f *file, srcs *sources) decoded {
 	r := f.root
-	var d decoded
+	d := decoded{org: &model.Org{}}
 	if v := field(r, "version"); v != nil {
 		d.version = v.Value
 	}
@@ -131,6 +126,14 @@ func decodeFile(f *file, srcs *sources) decoded {
 	d.orgID = str(field(r, "organization_id"))
 	d.review = str(field(r, "review"))
 	d.reviewEvery = str(field(r, "review_every"))
+	for _, k := range model.Kinds {
+		schemaKinds[k].decode(f, r, &d, srcs)
+	}
+	return d
+}
+
+// decodeApplications decodes applications, with the API keys nested under them.
+func decodeApplications(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	for i, n := range items(field(r, "applications")) {
 		ptr := "/applications/" + strconv.Itoa(i)
 		a := &model.Application{
@@ -139,20 +142,28 @@ func decodeFile(f *file, srcs *sources) decoded {
 			Description: str(field(n, "description")),
 			Tags:        strs(field(n, "tags")),
 		}
-		d.apps = append(d.apps, a)
+		d.org.Applications = append(d.org.Applications, a)
 		srcs.apps[a] = src{f, ptr}
 		for j, kn := range items(field(n, "api_keys")) {
 			k := decodeKey(f, kn, srcs, src{f, ptr + "/api_keys/" + strconv.Itoa(j)})
 			k.Application = a.Name
 			srcs.nestedKey[k] = true
-			d.keys = append(d.keys, k)
+			d.org.APIKeys = append(d.org.APIKeys, k)
 		}
 	}
+}
+
+// decodeAPIKeys decodes the top-level api_keys.
+func decodeAPIKeys(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	for i, n := range items(field(r, "api_keys")) {
 		k := decodeKey(f, n, srcs, src{f, "/api_keys/" + strconv.Itoa(i)})
 		k.Application = str(field(n, "application"))
-		d.keys = append(d.keys, k)
+		d.org.APIKeys = append(d.org.APIKeys, k)
 	}
+}
+
+// decodeGroups decodes groups.
+func decodeGroups(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	for i, n := range items(field(r, "groups")) {
 		m := field(n, "members")
 		g := &model.Group{
@@ -165,9 +176,13 @@ func decodeFile(f *file, srcs *sources) decoded {
 				Users:        strs(field(m, "users")),
 			},
 		}
-		d.groups = append(d.groups, g)
+		d.org.Groups = append(d.org.Groups, g)
 		srcs.groups[g] = src{f, "/groups/" + strconv.Itoa(i)}
 	}
+}
+
+// decodePolicies decodes policies, compiling each rule's expires_at into its condition.
+func decodePolicies(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	for i, n := range items(field(r, "policies")) {
 		p := &model.Policy{
 			Meta:        meta(f, n),
@@ -200,9 +215,13 @@ func decodeFile(f *file, srcs *sources) decoded {
 			}
 			p.Rules = append(p.Rules, r)
 		}
-		d.policies = append(d.policies, p)
+		d.org.Policies = append(d.org.Policies, p)
 		srcs.policies[p] = src{f, "/policies/" + strconv.Itoa(i)}
 	}
+}
+
+// decodeUsers decodes members.
+func decodeUsers(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	for i, n := range items(field(r, "users")) {
 		u := &model.User{
 			Meta:             meta(f, n),
@@ -215,9 +234,13 @@ func decodeFile(f *file, srcs *sources) decoded {
 			SendWelcomeEmail: boolean(field(n, "send_welcome_email")),
 			Secret:           str(field(n, "secret")),
 		}
-		d.users = append(d.users, u)
+		d.org.Users = append(d.org.Users, u)
 		srcs.users[u] = src{f, "/users/" + strconv.Itoa(i)}
 	}
+}
+
+// decodeSSHKeys decodes SSH keys.
+func decodeSSHKeys(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	for i, n := range items(field(r, "ssh_keys")) {
 		k := &model.SSHKey{
 			Meta:      meta(f, n),
@@ -226,9 +249,13 @@ func decodeFile(f *file, srcs *sources) decoded {
 			Project:   projectRef(str(field(n, "project"))),
 			Disabled:  boolean(field(n, "disabled")),
 		}
-		d.sshKeys = append(d.sshKeys, k)
+		d.org.SSHKeys = append(d.org.SSHKeys, k)
 		srcs.sshKeys[k] = src{f, "/ssh_keys/" + strconv.Itoa(i)}
 	}
+}
+
+// decodeSecuritySettings decodes the security settings.
+func decodeSecuritySettings(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 	if n := field(r, "security_settings"); n != nil && n.Kind == yaml.MappingNode {
 		st := &model.SecuritySettings{Meta: meta(f, n)}
 		if v := field(n, "enforce_password_renewal"); v != nil {
@@ -251,10 +278,9 @@ func decodeFile(f *file, srcs *sources) decoded {
 				}
 			}
 		}
-		d.settings = st
+		d.org.SecuritySettings = st
 		srcs.settings[st] = src{f, "/security_settings"}
 	}
-	return d
 }
 
 func meta(f *file, n *yaml.Node) model.Meta {

@@ -279,21 +279,21 @@ func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 		d := decodeFile(f, srcs)
 		parsed = append(parsed, f)
 		heads = append(heads, d.header)
-		org.Applications = append(org.Applications, d.apps...)
-		org.Groups = append(org.Groups, d.groups...)
-		org.Policies = append(org.Policies, d.policies...)
-		org.APIKeys = append(org.APIKeys, d.keys...)
-		org.Users = append(org.Users, d.users...)
-		org.SSHKeys = append(org.SSHKeys, d.sshKeys...)
-		if d.settings != nil {
-			if org.SecuritySettings != nil {
-				first := org.SecuritySettings
-				ds = append(ds, Diagnostic{Pos: d.settings.Pos, Path: "security_settings", Key: d.settings.Key(), Code: "E302", Severity: SeverityError,
-					Msg:  fmt.Sprintf("security_settings are already declared at %s", first.Pos),
-					Hint: "the organization has one set of security settings: declare them once"})
-			} else {
-				org.SecuritySettings = d.settings
+		for r := range d.org.Resources() {
+			k := r.Key().Kind
+			if sk := schemaKinds[k]; sk.once {
+				var first model.Resource
+				for f := range org.ResourcesOf(k) {
+					first = f
+				}
+				if first != nil {
+					ds = append(ds, Diagnostic{Pos: r.Metadata().Pos, Path: sk.section, Key: r.Key(), Code: "E302", Severity: SeverityError,
+						Msg:  fmt.Sprintf("%s are already declared at %s", sk.section, first.Metadata().Pos),
+						Hint: fmt.Sprintf("the organization has one set of %s: declare them once", k.Plural())})
+					continue
+				}
 			}
+			org.Add(r)
 		}
 	}
 	ds = append(ds, agree(parsed, heads, org)...)

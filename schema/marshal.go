@@ -121,76 +121,8 @@ func Marshal(org *model.Org) ([]byte, error) {
 		m.ReviewEvery = FormatDuration(org.Review.Every)
 	}
 	appIndex := map[string]int{}
-	for _, a := range org.Applications {
-		appIndex[a.Name] = len(m.Applications)
-		m.Applications = append(m.Applications, manifestApp{Name: a.Name, Description: a.Description, Tags: a.Tags, Adopt: a.Adopt, Audit: audit(a.Ignore)})
-	}
-	for _, k := range org.APIKeys {
-		mk := manifestKey{Name: k.Name, Description: k.Description, DefaultProject: k.DefaultProject, Secret: k.Secret, AccessKey: k.ID, Audit: audit(k.Ignore)}
-		switch {
-		case k.ExpiresAt != nil:
-			mk.ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339Nano)
-		case k.ExpiresIn > 0:
-			mk.ExpiresIn = FormatDuration(k.ExpiresIn)
-		default:
-			mk.ExpiresIn = "never"
-		}
-		if k.RotateBefore > 0 {
-			mk.RotateBefore = FormatDuration(k.RotateBefore)
-		}
-		if i, ok := appIndex[k.Application]; ok {
-			m.Applications[i].APIKeys = append(m.Applications[i].APIKeys, mk)
-			continue
-		}
-		mk.Application = k.Application
-		m.APIKeys = append(m.APIKeys, mk)
-	}
-	for _, g := range org.Groups {
-		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt, Audit: audit(g.Ignore)}
-		mg.Members.Applications = g.Members.Applications
-		mg.Members.Users = g.Members.Users
-		m.Groups = append(m.Groups, mg)
-	}
-	for _, p := range org.Policies {
-		mp := manifestPolicy{Name: p.Name, Description: p.Description, Tags: p.Tags, Adopt: p.Adopt, Audit: audit(p.Ignore), Principal: principalValue(p.Principal)}
-		for _, r := range p.Rules {
-			mr := manifestRule{PermissionSets: r.PermissionSets, Organization: r.Organization, Projects: r.Projects, Condition: r.Condition}
-			// The loader compiled expires_at into the condition: write them apart again, or
-			// loading the output would compile the expiry twice.
-			if r.ExpiresAt != nil {
-				if base, _, ok := model.SplitExpiry(r.Condition); ok {
-					mr.Condition = base
-				}
-				mr.ExpiresAt = r.ExpiresAt.UTC().Format(time.RFC3339Nano)
-			}
-			// A policy's reviewed_until was copied to its rules: each rule says its own.
-			if r.ReviewedUntil != nil {
-				mr.ReviewedUntil = r.ReviewedUntil.UTC().Format(time.RFC3339Nano)
-			}
-			mp.Rules = append(mp.Rules, mr)
-		}
-		m.Policies = append(m.Policies, mp)
-	}
-	for _, u := range org.Users {
-		m.Users = append(m.Users, manifestUser{Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
-			Tags: u.Tags, Locked: u.Locked, SendWelcomeEmail: u.SendWelcomeEmail, Secret: u.Secret, Adopt: u.Adopt, Audit: audit(u.Ignore)})
-	}
-	for _, k := range org.SSHKeys {
-		m.SSHKeys = append(m.SSHKeys, manifestSSHKey{Name: k.Name, PublicKey: k.PublicKey, Project: k.Project, Disabled: k.Disabled, Adopt: k.Adopt, Audit: audit(k.Ignore)})
-	}
-	if st := org.SecuritySettings; st != nil {
-		dur := func(d *time.Duration) string {
-			switch {
-			case d == nil:
-				return ""
-			case *d == 0:
-				return "0s"
-			}
-			return FormatDuration(*d)
-		}
-		m.Settings = &manifestSettings{EnforcePasswordRenewal: st.EnforcePasswordRenewal, GracePeriod: dur(st.GracePeriod),
-			LoginAttemptsBeforeLocked: st.LoginAttemptsBeforeLocked, MaxLoginSession: dur(st.MaxLoginSession),
-			MaxAPIKeyExpiration: dur(st.MaxAPIKeyExpiration), Audit: audit(st.Ignore)}
+	for _, k := range model.Kinds {
+		schemaKinds[k].marshal(org, &m, appIndex)
 	}
 	out, err := yaml.Marshal(m)
 	if err != nil {
@@ -217,4 +149,103 @@ func audit(ignore []model.Ignore) *manifestAudit {
 		return nil
 	}
 	return &manifestAudit{Ignore: ignore}
+}
+
+// marshalApplications writes applications, remembering where each is for its keys.
+func marshalApplications(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	for _, a := range org.Applications {
+		appIndex[a.Name] = len(m.Applications)
+		m.Applications = append(m.Applications, manifestApp{Name: a.Name, Description: a.Description, Tags: a.Tags, Adopt: a.Adopt, Audit: audit(a.Ignore)})
+	}
+}
+
+// marshalAPIKeys writes API keys, under their application when the org declares it.
+func marshalAPIKeys(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	for _, k := range org.APIKeys {
+		mk := manifestKey{Name: k.Name, Description: k.Description, DefaultProject: k.DefaultProject, Secret: k.Secret, AccessKey: k.ID, Audit: audit(k.Ignore)}
+		switch {
+		case k.ExpiresAt != nil:
+			mk.ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339Nano)
+		case k.ExpiresIn > 0:
+			mk.ExpiresIn = FormatDuration(k.ExpiresIn)
+		default:
+			mk.ExpiresIn = "never"
+		}
+		if k.RotateBefore > 0 {
+			mk.RotateBefore = FormatDuration(k.RotateBefore)
+		}
+		if i, ok := appIndex[k.Application]; ok {
+			m.Applications[i].APIKeys = append(m.Applications[i].APIKeys, mk)
+			continue
+		}
+		mk.Application = k.Application
+		m.APIKeys = append(m.APIKeys, mk)
+	}
+}
+
+// marshalGroups writes groups.
+func marshalGroups(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	for _, g := range org.Groups {
+		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt, Audit: audit(g.Ignore)}
+		mg.Members.Applications = g.Members.Applications
+		mg.Members.Users = g.Members.Users
+		m.Groups = append(m.Groups, mg)
+	}
+}
+
+// marshalPolicies writes policies, writing expires_at apart from the condition.
+func marshalPolicies(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	for _, p := range org.Policies {
+		mp := manifestPolicy{Name: p.Name, Description: p.Description, Tags: p.Tags, Adopt: p.Adopt, Audit: audit(p.Ignore), Principal: principalValue(p.Principal)}
+		for _, r := range p.Rules {
+			mr := manifestRule{PermissionSets: r.PermissionSets, Organization: r.Organization, Projects: r.Projects, Condition: r.Condition}
+			// The loader compiled expires_at into the condition: write them apart again, or
+			// loading the output would compile the expiry twice.
+			if r.ExpiresAt != nil {
+				if base, _, ok := model.SplitExpiry(r.Condition); ok {
+					mr.Condition = base
+				}
+				mr.ExpiresAt = r.ExpiresAt.UTC().Format(time.RFC3339Nano)
+			}
+			// A policy's reviewed_until was copied to its rules: each rule says its own.
+			if r.ReviewedUntil != nil {
+				mr.ReviewedUntil = r.ReviewedUntil.UTC().Format(time.RFC3339Nano)
+			}
+			mp.Rules = append(mp.Rules, mr)
+		}
+		m.Policies = append(m.Policies, mp)
+	}
+}
+
+// marshalUsers writes members.
+func marshalUsers(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	for _, u := range org.Users {
+		m.Users = append(m.Users, manifestUser{Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+			Tags: u.Tags, Locked: u.Locked, SendWelcomeEmail: u.SendWelcomeEmail, Secret: u.Secret, Adopt: u.Adopt, Audit: audit(u.Ignore)})
+	}
+}
+
+// marshalSSHKeys writes SSH keys.
+func marshalSSHKeys(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	for _, k := range org.SSHKeys {
+		m.SSHKeys = append(m.SSHKeys, manifestSSHKey{Name: k.Name, PublicKey: k.PublicKey, Project: k.Project, Disabled: k.Disabled, Adopt: k.Adopt, Audit: audit(k.Ignore)})
+	}
+}
+
+// marshalSecuritySettings writes the security settings.
+func marshalSecuritySettings(org *model.Org, m *manifestFile, appIndex map[string]int) {
+	if st := org.SecuritySettings; st != nil {
+		dur := func(d *time.Duration) string {
+			switch {
+			case d == nil:
+				return ""
+			case *d == 0:
+				return "0s"
+			}
+			return FormatDuration(*d)
+		}
+		m.Settings = &manifestSettings{EnforcePasswordRenewal: st.EnforcePasswordRenewal, GracePeriod: dur(st.GracePeriod),
+			LoginAttemptsBeforeLocked: st.LoginAttemptsBeforeLocked, MaxLoginSession: dur(st.MaxLoginSession),
+			MaxAPIKeyExpiration: dur(st.MaxAPIKeyExpiration), Audit: audit(st.Ignore)}
+	}
 }
