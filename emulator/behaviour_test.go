@@ -291,7 +291,8 @@ func TestListConventions(t *testing.T) {
 	s := startServer(t, Options{Seed: 28, Users: []string{"m@example.com"}})
 	tok := s.Owner().SecretKey
 	// Empty lists are [] with a total_count, never null (§2, §4).
-	if code, body := do(t, s, "GET", "/iam/v1alpha1/groups", tok, ""); code != 200 || body != `{"groups":[],"total_count":0}` {
+	// (The managed groups are in every organization: filter them out by name.)
+	if code, body := do(t, s, "GET", "/iam/v1alpha1/groups?name=nothing-has-this-name", tok, ""); code != 200 || body != `{"groups":[],"total_count":0}` {
 		t.Fatalf("empty groups list: %d %s", code, body)
 	}
 	api := iam.NewAPI(sdkClient(t, s, s.Owner()))
@@ -304,10 +305,11 @@ func TestListConventions(t *testing.T) {
 		order iam.ListGroupsRequestOrderBy
 		want  string
 	}{
-		{iam.ListGroupsRequestOrderByCreatedAtAsc, "b,C,a"},
-		{iam.ListGroupsRequestOrderByCreatedAtDesc, "a,C,b"},
-		{iam.ListGroupsRequestOrderByNameAsc, "a,b,C"},
-		{iam.ListGroupsRequestOrderByNameDesc, "C,b,a"},
+		// The managed groups were created with the organization, before anything else.
+		{iam.ListGroupsRequestOrderByCreatedAtAsc, "All Applications,All Users,b,C,a"},
+		{iam.ListGroupsRequestOrderByCreatedAtDesc, "a,C,b,All Users,All Applications"},
+		{iam.ListGroupsRequestOrderByNameAsc, "a,All Applications,All Users,b,C"},
+		{iam.ListGroupsRequestOrderByNameDesc, "C,b,All Users,All Applications,a"},
 	} {
 		gs, err := api.ListGroups(&iam.ListGroupsRequest{OrderBy: tc.order})
 		if err != nil {
