@@ -3,6 +3,8 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -348,5 +350,34 @@ func TestScopedRights(t *testing.T) {
 	}
 	if _, err := s.NewCredentials("bad", "IAMManager", "AllProductsFullAccess"); err == nil {
 		t.Fatal("NewCredentials accepted sets of mixed scope types")
+	}
+}
+
+// TestPermissionSetsMatchShared: GET /permission-sets serves exactly the project's shared
+// catalogue (shared/scaleway-api/permission-sets.tsv), of which the package embeds a copy.
+func TestPermissionSetsMatchShared(t *testing.T) {
+	dir := sharedDir(t, filepath.Join("shared", "scaleway-api"))
+	want, err := os.ReadFile(filepath.Join(dir, "permission-sets.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != permissionSetsTSV {
+		t.Fatal("emulator/permission-sets.tsv differs from shared/scaleway-api/permission-sets.tsv: copy the shared file over")
+	}
+	s := startServer(t, Options{Seed: 27})
+	api := iam.NewAPI(sdkClient(t, s, s.Owner()))
+	sets, err := api.ListPermissionSets(&iam.ListPermissionSetsRequest{OrderBy: iam.ListPermissionSetsRequestOrderByCreatedAtAsc}, scw.WithAllPages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSets, _ := parseCatalog(string(want))
+	if len(sets.PermissionSets) != len(wantSets) {
+		t.Fatalf("%d sets served, %d in the shared catalogue", len(sets.PermissionSets), len(wantSets))
+	}
+	for i, ps := range sets.PermissionSets {
+		w := wantSets[i]
+		if ps.Name != w.Name || string(ps.ScopeType) != w.ScopeType || ps.Categories == nil || len(*ps.Categories) != 1 || (*ps.Categories)[0] != w.Category {
+			t.Fatalf("set %d = %+v, shared catalogue has %+v", i, ps, w)
+		}
 	}
 }
