@@ -104,7 +104,7 @@
 //     layout of scaleway-sdk-js's error tests and of a public report of a createServer 403
 //     quotas_exceeded; scaleway-sdk-go decodes it as *scw.QuotasExceededError
 //     (scw/errors.go:134, 335). Unknown quotum: 404 resource "quotum". Test helpers
-//     (NewCredentials, SeedBulk, AddUser) ignore quotas.
+//     (NewCredentials, SeedBulk, AddUser, ProvisionUser, ProvisionGroup) ignore quotas.
 //
 // # Members (users writes)
 //

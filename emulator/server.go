@@ -33,7 +33,8 @@ type Options struct {
 	Now func() time.Time
 	// Quotas are the limits enforced on creates, by quotum name (QuotaNames); a name left
 	// out is unlimited, and so is everything when Quotas is nil. DefaultQuotas has the
-	// documented values. Test helpers (NewCredentials, SeedBulk, AddUser) ignore quotas.
+	// documented values. Test helpers (NewCredentials, SeedBulk, AddUser,
+	// ProvisionUser, ProvisionGroup) ignore quotas.
 	Quotas map[string]int64
 	// RateLimit, when above 0, answers 429 to the requests beyond that many per second
 	// (token bucket, a second's worth of burst; ratelimit.go). RateLimitHeaders adds
