@@ -118,7 +118,11 @@ func orderSlice[T any](items []T, key func(T) sortable, orderBy string) {
 		if c != 0 {
 			return c < 0
 		}
-		return a.seq < b.seq
+		if a.seq != b.seq {
+			return a.seq < b.seq
+		}
+		// Only the managed groups share a seq (0, managedgroups.go); their names tell them apart.
+		return a.name < b.name
 	})
 }
 

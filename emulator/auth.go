@@ -119,7 +119,8 @@ func grant(m map[string]map[string]bool, resource string, projects []string) {
 // (Scaleway's permission-set reference), with what IAM serves beside them. Not projects:
 // those are Account's, read with ProjectReadOnly, whereas IAMManager "includes all
 // ProjectManager permissions" (same reference).
-var iamReads = []string{"application", "api_key", "group", "policy", "permission_set", "user", "security_settings", "log", "quota"}
+var iamReads = []string{"application", "api_key", "group", "policy", "permission_set", "user", "security_settings", "log", "quota",
+	"organization", "saml", "scim", "jwt"}
 
 // setRights is what each permission set grants on the emulated resources. Project-level sets
 // (AllProductsFullAccess among them, permission-sets.tsv) grant nothing here: IAM and
@@ -215,6 +216,9 @@ func (s *Server) policyReaches(p *policy, k *apiKey) bool {
 		g := s.st.Groups[p.GroupID]
 		if g == nil {
 			return false
+		}
+		if g.managed() {
+			return s.managedGroupReaches(g, k)
 		}
 		if k.ApplicationID != "" {
 			return inList(g.ApplicationIDs, k.ApplicationID)

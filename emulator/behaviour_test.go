@@ -3,6 +3,8 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -291,7 +293,8 @@ func TestListConventions(t *testing.T) {
 	s := startServer(t, Options{Seed: 28, Users: []string{"m@example.com"}})
 	tok := s.Owner().SecretKey
 	// Empty lists are [] with a total_count, never null (§2, §4).
-	if code, body := do(t, s, "GET", "/iam/v1alpha1/groups", tok, ""); code != 200 || body != `{"groups":[],"total_count":0}` {
+	// (The managed groups are in every organization: filter them out by name.)
+	if code, body := do(t, s, "GET", "/iam/v1alpha1/groups?name=nothing-has-this-name", tok, ""); code != 200 || body != `{"groups":[],"total_count":0}` {
 		t.Fatalf("empty groups list: %d %s", code, body)
 	}
 	api := iam.NewAPI(sdkClient(t, s, s.Owner()))
@@ -304,10 +307,11 @@ func TestListConventions(t *testing.T) {
 		order iam.ListGroupsRequestOrderBy
 		want  string
 	}{
-		{iam.ListGroupsRequestOrderByCreatedAtAsc, "b,C,a"},
-		{iam.ListGroupsRequestOrderByCreatedAtDesc, "a,C,b"},
-		{iam.ListGroupsRequestOrderByNameAsc, "a,b,C"},
-		{iam.ListGroupsRequestOrderByNameDesc, "C,b,a"},
+		// The managed groups were created with the organization, before anything else.
+		{iam.ListGroupsRequestOrderByCreatedAtAsc, "All Applications,All Users,b,C,a"},
+		{iam.ListGroupsRequestOrderByCreatedAtDesc, "a,C,b,All Users,All Applications"},
+		{iam.ListGroupsRequestOrderByNameAsc, "a,All Applications,All Users,b,C"},
+		{iam.ListGroupsRequestOrderByNameDesc, "C,b,All Users,All Applications,a"},
 	} {
 		gs, err := api.ListGroups(&iam.ListGroupsRequest{OrderBy: tc.order})
 		if err != nil {
@@ -346,5 +350,34 @@ func TestScopedRights(t *testing.T) {
 	}
 	if _, err := s.NewCredentials("bad", "IAMManager", "AllProductsFullAccess"); err == nil {
 		t.Fatal("NewCredentials accepted sets of mixed scope types")
+	}
+}
+
+// TestPermissionSetsMatchShared: GET /permission-sets serves exactly the project's shared
+// catalogue (shared/scaleway-api/permission-sets.tsv), of which the package embeds a copy.
+func TestPermissionSetsMatchShared(t *testing.T) {
+	dir := sharedDir(t, filepath.Join("shared", "scaleway-api"))
+	want, err := os.ReadFile(filepath.Join(dir, "permission-sets.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != permissionSetsTSV {
+		t.Fatal("emulator/permission-sets.tsv differs from shared/scaleway-api/permission-sets.tsv: copy the shared file over")
+	}
+	s := startServer(t, Options{Seed: 27})
+	api := iam.NewAPI(sdkClient(t, s, s.Owner()))
+	sets, err := api.ListPermissionSets(&iam.ListPermissionSetsRequest{OrderBy: iam.ListPermissionSetsRequestOrderByCreatedAtAsc}, scw.WithAllPages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSets, _ := parseCatalog(string(want))
+	if len(sets.PermissionSets) != len(wantSets) {
+		t.Fatalf("%d sets served, %d in the shared catalogue", len(sets.PermissionSets), len(wantSets))
+	}
+	for i, ps := range sets.PermissionSets {
+		w := wantSets[i]
+		if ps.Name != w.Name || string(ps.ScopeType) != w.ScopeType || ps.Categories == nil || len(*ps.Categories) != 1 || (*ps.Categories)[0] != w.Category {
+			t.Fatalf("set %d = %+v, shared catalogue has %+v", i, ps, w)
+		}
 	}
 }

@@ -1,5 +1,7 @@
-// Package emulator is an HTTP server that answers the Scaleway IAM API (/iam/v1alpha1),
-// Account v3 projects (/account/v3/projects) and a few Secret Manager calls
+// Package emulator is an HTTP server that answers the Scaleway IAM API (/iam/v1alpha1:
+// applications, groups, policies, API keys, users, SSH keys, logs, quotas, security
+// settings, SAML, SCIM, login methods, console sessions), Account v3 projects
+// (/account/v3/projects) and a few Secret Manager calls
 // (/secret-manager/v1beta1) as the real ones do, so that iamsync's tests never reach
 // Scaleway. Start one per test with Start, point scaleway-sdk-go at URL() with
 // the Owner() credentials, and read Counts() to assert how many calls were made.
@@ -14,7 +16,8 @@
 // New seeds an owner user (owner@example.com, type owner), a default project whose ID equals
 // the organization ID (§4), an application "iamsync-emulator-owner" and its API key. That key
 // always has every right; the owner application cannot be deleted (403) and the owner key
-// cannot be deleted either, so a test can never lock itself out. Options.Users adds member
+// cannot be deleted either, so a test can never lock itself out. Every organization also
+// has the managed groups "All Users" and "All Applications" (below). Options.Users adds member
 // users; Options.ManagedObjects adds a provider-managed "VPN Gateway …" application and
 // policy (managed:true, editable:false, deletable:false) that refuse PATCH and DELETE (403).
 //
@@ -28,9 +31,10 @@
 // group: IAMManager and OrganizationManager give everything (project-level sets such as
 // AllProductsFullAccess give no IAM right); OrganizationReadOnly every read; IAMReadOnly every
 // read but projects' (Account's, read with ProjectReadOnly); IAMApplication*, IAMGroup*,
-// IAMPolicy*, IAMUser*, Project* their resource. Quotas, logs and security settings are read
-// with IAMReadOnly, IAMManager, OrganizationReadOnly or OrganizationManager and written
-// (settings) with the last two managers. SSH keys and secrets are project resources, granted
+// IAMPolicy*, IAMUser*, Project* their resource. Quotas, logs, security settings, the
+// organization's login methods, SAML, SCIM and console sessions are read with IAMReadOnly,
+// IAMManager, OrganizationReadOnly or OrganizationManager and written with the two managers
+// (Scaleway's SAML and SCIM pages ask for "Owner status or IAM permissions"). SSH keys and secrets are project resources, granted
 // by project-level sets per project (below). A refusal is the recorded 403 with details
 // [{"action":"read"|"write","resource":…}] ("write" is the emulator's word for non-GET).
 //
@@ -61,14 +65,17 @@
 //   - API key expires_at in the past: 400; PATCH accepts expires_at (SDK v1.39 sends it).
 //     expires_at is kept to the microsecond, finer digits truncated (a held-out recording,
 //     issue 10; BEHAVIOUR.md §4 still says "the client's precision").
-//   - The default project cannot be deleted, nor a project named in a rule (400).
+//   - The default project cannot be deleted, nor a project named in a rule, nor one holding
+//     resources (secrets, SSH keys): 400. "The Project needs to be empty ... to be deleted"
+//     (account_sdk.go:1369); DeleteProjectWithResources (1394) is not served. Project
+//     create, update and delete otherwise follow the recordings (account/project-basic).
 //   - An unknown path is 404 not_found; a known path with a wrong method 405; a malformed
 //     body or a field of the wrong type 400 invalid_arguments. Never a 500 unless injected
 //     as a fault (FuzzHandler checks it).
 //   - GET /permission-sets serves permission-sets.tsv with empty descriptions.
 //   - creation_ip is the caller's address (127.0.0.1 in tests).
 //   - Seeded users: username = email, empty names and phone, locale en_US, status
-//     activated, last_login_at null, mfa false. SetUserMFA turns mfa (and
+//     activated, last_login_at null until AddSession or SetLastLogin, mfa false. SetUserMFA turns mfa (and
 //     two_factor_enabled) on for tests: no API call enables MFA without an authenticator.
 //
 // # Limits
@@ -97,7 +104,7 @@
 //     layout of scaleway-sdk-js's error tests and of a public report of a createServer 403
 //     quotas_exceeded; scaleway-sdk-go decodes it as *scw.QuotasExceededError
 //     (scw/errors.go:134, 335). Unknown quotum: 404 resource "quotum". Test helpers
-//     (NewCredentials, SeedBulk, AddUser) ignore quotas.
+//     (NewCredentials, SeedBulk, AddUser, ProvisionUser, ProvisionGroup) ignore quotas.
 //
 // # Members (users writes)
 //
@@ -185,8 +192,8 @@
 //     update-password, lock and unlock updated, DELETE deleted. resource_id is the object's
 //     ID, the access key for API keys. bearer_id is the application or user bearing the key
 //     used (the owner key's is the owner application); ip and user_agent are the request's.
-//     Nothing is logged for reads, refused writes, SSH keys, projects or security settings
-//     (no resource type), nor for the keys a deletion takes along (the emulator's choice).
+//     Nothing is logged for reads, refused writes, SSH keys, projects, security settings,
+//     login methods, SAML, SCIM or sessions (no resource type), nor for the keys a deletion takes along (the emulator's choice).
 //   - Filters: action and resource_type (their unknown_* zero values mean no filter, as on
 //     users), search = exactly a bearer ID or a resource ID (iam_sdk.go:2585),
 //     created_after/created_before exclusive; order created_at asc (default) or desc;
@@ -220,6 +227,73 @@
 //     all. IAM sets give none.
 //   - IssuedSecrets covers stored data of 8 bytes or more, unless it is a bare access key or
 //     already holds an issued secret, so a secret canary catches it.
+//
+// # Managed groups "All Users" and "All Applications"
+//
+//   - Present in every organization (changelog 2026-09-02; Group.AllUsers and
+//     Group.AllApplications, iam_sdk.go:1400-1404), answered with managed:true,
+//     editable:false, deletable:false (1391-1398); PATCH, DELETE and the membership calls
+//     are 403 write group. Every group answers all_users and all_applications (false for
+//     the others); the conformance test allows these two keys, which postdate the
+//     recordings.
+//   - Their user_ids and application_ids are empty (BEHAVIOUR.md §10: not recorded whether
+//     the API lists them), yet a policy on "All Users" gives its rights to every user's keys
+//     and one on "All Applications" to every non-managed application's ("contains all
+//     non-managed applications", 1403). They list first in creation order, do not count
+//     toward the groups quota (emulator's choice), and their IDs derive from the
+//     organization ID, so older state files gain them on load with no other ID moving.
+//     ManagedGroupIDs returns them.
+//
+// # SAML, SCIM and login methods (no recordings; SDK v1.39 is the contract, §10)
+//
+//   - GET /organizations/{id} and PATCH /organizations/{id}/login-methods answer the SDK's
+//     Organization (iam_sdk.go:3038; GetOrganization 5293, UpdateOrganizationLoginMethods
+//     5320, a partial PATCH of the four optional fields of 3275-3290). Defaults: password,
+//     magic code and OAuth2 on, SAML off; name "Emulated organization", no alias. Turning
+//     SAML login on while SAML is not "valid", or turning every method off, is 400
+//     (emulator's choices: nobody could log in).
+//   - SAML (5352-5590): GET/POST /organizations/{id}/saml (404 resource "saml" while
+//     disabled; enabling twice is 409 already_exists), PATCH/DELETE /saml/{id} (UpdateSaml
+//     3356: entity_id, single_sign_on_url, partial; the URL must be absolute https),
+//     GET/POST /saml/{id}/certificates ({"certificates":[…]}, no total_count nor paging,
+//     2870-2879), GET/DELETE /saml-certificates/{id} (404 "saml_certificate"). Saml (3117)
+//     answers status per SamlStatus (950-957): missing_certificate (no signing
+//     certificate), missing_entity_id, missing_single_sign_on_url, else valid;
+//     service_provider (1854) URLs are guesses built from the SAML ID. A certificate (1719)
+//     is type signing|encryption (908-916; unknown is 400), content an X.509 certificate,
+//     PEM or bare base64 DER, answered as sent, expires_at its NotAfter (1735), origin
+//     identity_provider (866-874; Scaleway's own certificates are not emulated). Deleting
+//     SAML drops its certificates and turns SAML login off; it is 400 while SAML login is
+//     the only method on.
+//   - SCIM (5592-5766): GET/POST /organizations/{id}/scim (Scim 3155; 404 "scim" while
+//     disabled, 409 when enabled twice), DELETE /scim/{id} (tokens go with it; provisioned
+//     members stay), GET/POST /scim/{id}/tokens (ListScimTokensRequest 2882: order_by
+//     created_at_asc|desc, page, page_size; {"scim_tokens","total_count"} 2898),
+//     GET/DELETE /scim-tokens/{id} (404 "scim_token"). POST answers CreateScimTokenResponse
+//     (2016) {token, bearer_token}: the bearer ("scim_" + 64 hex digits) is answered once,
+//     never read back, and joins IssuedSecrets. Tokens live one year; a third while two are
+//     unexpired is 403 quotas_exceeded {resource scim_token, quota 2} (the documented limit
+//     of §10 in the emulator's quota layout). SCIMTokenActive(bearer) checks one.
+//   - The SCIM protocol endpoint is not served: tests act as the identity provider with
+//     ProvisionUser, DeprovisionUser, ProvisionGroup and SetProvisionedGroupMembers (SCIM
+//     must be enabled). Provisioned members and groups are remembered but answered like any
+//     other: v1.39's User (1773-1835) and Group (1363-1408) have no field that tells them
+//     apart.
+//
+// # Console sessions and last login
+//
+//   - GET /jwts, GET and DELETE /jwts/{jti} (ListJWTs 5024, GetJWT 5084, DeleteJWT 5110)
+//     answer the SDK's JWT (1119) in {"jwts","total_count"} (2531); order_by created_at
+//     or updated_at, asc or desc (289-295); audience_id narrows to a user; expired=true
+//     lists expired sessions only, false live ones only (as the api-keys filter). 404
+//     "jwt". POST /jwts (CreateJWT) is not served.
+//   - AddSession(userID) opens a session as a console login would: issuer and audience the
+//     user, ip 127.0.0.1, expiring after max_login_session_duration, and last_login_at
+//     (User.LastLoginAt, 1807) set to now; a locked member cannot log in ("A locked member
+//     cannot log in", 3887). Locking keeps open sessions (nothing says it ends them; iamsync
+//     revokes them itself); deleting a member ends them. SetLastLogin(userID, *time.Time)
+//     sets or clears last_login_at, and order_by last_login_* sorts by it (never logged in
+//     first, ascending).
 //
 // # Determinism, faults and accounting
 //

@@ -42,6 +42,13 @@ func FuzzHandler(f *testing.F) {
 		{"GET", "/iam/v1alpha1/logs?action=deleted&created_before=2030-01-01T00:00:00Z&search=x", ""},
 		{"PATCH", "/iam/v1alpha1/organizations/" + org + "/security-settings", `{"grace_period_duration":"1.5s","login_attempts_before_locked":3}`},
 		{"DELETE", "/account/v3/projects/" + org, ""},
+		{"POST", "/iam/v1alpha1/organizations/" + org + "/saml", "{}"},
+		{"PATCH", "/iam/v1alpha1/saml/" + org, `{"entity_id":"urn:x","single_sign_on_url":"https://[::1"}`},
+		{"POST", "/iam/v1alpha1/saml/" + org + "/certificates", `{"type":"signing","content":"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}`},
+		{"PATCH", "/iam/v1alpha1/organizations/" + org + "/login-methods", `{"login_saml_enabled":true,"login_password_enabled":false}`},
+		{"POST", "/iam/v1alpha1/organizations/" + org + "/scim", ""},
+		{"POST", "/iam/v1alpha1/scim/" + org + "/tokens", ""},
+		{"GET", "/iam/v1alpha1/jwts?audience_id=" + org + "&expired=false&order_by=updated_at_desc", ""},
 		{"POST", "/iam/v1alpha1/policies/%zz/clone", "[]"},
 		{"GET", "//iam//v1alpha1/../applications", ""},
 	}

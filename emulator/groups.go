@@ -17,7 +17,16 @@ type group struct {
 	UserIDs        []string  `json:"user_ids"`        // kept sorted (§5.4)
 	ApplicationIDs []string  `json:"application_ids"` // kept sorted
 	Tags           []string  `json:"tags"`
+	// AllUsers and AllApplications mark the two groups Scaleway manages in every
+	// organization (managedgroups.go); such a group lists no members and refuses writes.
+	AllUsers        bool `json:"all_users,omitempty"`
+	AllApplications bool `json:"all_applications,omitempty"`
+	// SCIM marks a group the identity provider created (scim.go); never answered.
+	SCIM bool `json:"scim,omitempty"`
 }
+
+// managed reports a group Scaleway manages (not editable, not deletable).
+func (g *group) managed() bool { return g.AllUsers || g.AllApplications }
 
 // groupJSON: key order as recorded (group-basic #0); no counters.
 type groupJSON struct {
@@ -33,11 +42,16 @@ type groupJSON struct {
 	Editable       bool     `json:"editable"`
 	Deletable      bool     `json:"deletable"`
 	Managed        bool     `json:"managed"`
+	// all_users and all_applications came with the managed groups (changelog 2026-09-02,
+	// Group.AllUsers and Group.AllApplications, iam_sdk.go:1400-1404), after the recordings.
+	AllUsers        bool `json:"all_users"`
+	AllApplications bool `json:"all_applications"`
 }
 
 func (s *Server) groupOut(g *group) groupJSON {
+	m := g.managed()
 	return groupJSON{g.ID, stamp(g.CreatedAt), stamp(g.UpdatedAt), s.st.OrganizationID, g.Name, g.Description,
-		tagsOut(g.UserIDs), tagsOut(g.ApplicationIDs), tagsOut(g.Tags), true, true, false}
+		tagsOut(g.UserIDs), tagsOut(g.ApplicationIDs), tagsOut(g.Tags), !m, !m, m, g.AllUsers, g.AllApplications}
 }
 
 func listGroups(s *Server, c *call) (int, any, *apiError) {
@@ -145,6 +159,17 @@ func (s *Server) lookupGroup(c *call) (*group, *apiError) {
 	return g, nil
 }
 
+// lookupEditableGroup is lookupGroup for the writes: a managed group ("All Users", "All
+// Applications": editable and deletable false) is 403, as the managed application and policy
+// are.
+func (s *Server) lookupEditableGroup(c *call) (*group, *apiError) {
+	g, e := s.lookupGroup(c)
+	if e == nil && g.managed() {
+		return nil, errDenied("write", "group")
+	}
+	return g, e
+}
+
 func getGroup(s *Server, c *call) (int, any, *apiError) {
 	g, e := s.lookupGroup(c)
 	if e != nil {
@@ -154,7 +179,7 @@ func getGroup(s *Server, c *call) (int, any, *apiError) {
 }
 
 func updateGroup(s *Server, c *call) (int, any, *apiError) {
-	g, e := s.lookupGroup(c)
+	g, e := s.lookupEditableGroup(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -176,7 +201,7 @@ func updateGroup(s *Server, c *call) (int, any, *apiError) {
 }
 
 func deleteGroup(s *Server, c *call) (int, any, *apiError) {
-	g, e := s.lookupGroup(c)
+	g, e := s.lookupEditableGroup(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -239,7 +264,7 @@ func sorted(ids []string) []string {
 // sorted (§5.4, trap 5). updated_at does not move (§5.2). Two empty lists are accepted and
 // empty the group (not recorded).
 func setGroupMembers(s *Server, c *call) (int, any, *apiError) {
-	g, e := s.lookupGroup(c)
+	g, e := s.lookupEditableGroup(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -275,7 +300,7 @@ func oneMember(c *call) (memberReq, *apiError) {
 }
 
 func addGroupMember(s *Server, c *call) (int, any, *apiError) {
-	g, e := s.lookupGroup(c)
+	g, e := s.lookupEditableGroup(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -301,7 +326,7 @@ func nonEmpty(id string) []string {
 }
 
 func addGroupMembers(s *Server, c *call) (int, any, *apiError) {
-	g, e := s.lookupGroup(c)
+	g, e := s.lookupEditableGroup(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -320,7 +345,7 @@ func addGroupMembers(s *Server, c *call) (int, any, *apiError) {
 // removeGroupMember: a non-member is the recorded 404 with an empty resource
 // (group-membership-basic #17).
 func removeGroupMember(s *Server, c *call) (int, any, *apiError) {
-	g, e := s.lookupGroup(c)
+	g, e := s.lookupEditableGroup(c)
 	if e != nil {
 		return 0, nil, e
 	}

@@ -155,8 +155,11 @@ func updateProject(s *Server, c *call) (int, any, *apiError) {
 	return http.StatusOK, s.projectOut(p, false), nil
 }
 
-// deleteProject refuses the default project (emulator's choice; keys default to it) and
-// projects still named by a rule or a key's default project (not recorded either).
+// deleteProject refuses the default project (emulator's choice; keys default to it), a
+// project still named by a rule, and one that holds resources (secrets, SSH keys): "The
+// Project needs to be empty (meaning there are no resources left in it) to be deleted"
+// (account_sdk.go:1369). API keys defaulting to it move to the default project instead.
+// None of these refusals is recorded.
 func deleteProject(s *Server, c *call) (int, any, *apiError) {
 	p, e := s.lookupProject(c)
 	if e != nil {

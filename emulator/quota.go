@@ -26,10 +26,21 @@ type quotum struct {
 var quotaCatalog = []quotum{
 	{"api_keys", "API keys", "api_keys", "Number of API keys in the Organization", func(st *state) int { return len(st.APIKeys) }},
 	{"applications", "Applications", "applications", "Number of IAM applications in the Organization", func(st *state) int { return len(st.Applications) }},
-	{"groups", "Groups", "groups", "Number of IAM groups in the Organization", func(st *state) int { return len(st.Groups) }},
+	{"groups", "Groups", "groups", "Number of IAM groups in the Organization", countUnmanagedGroups},
 	{"policies", "Policies", "policies", "Number of IAM policies in the Organization", func(st *state) int { return len(st.Policies) }},
 	{"ssh_keys", "SSH keys", "ssh_keys", "Number of SSH keys in the Organization", func(st *state) int { return len(st.SSHKeys) }},
 	{"users", "Users", "users", "Number of users in the Organization", func(st *state) int { return len(st.Users) }},
+}
+
+// countUnmanagedGroups leaves out "All Users" and "All Applications" (managedgroups.go).
+func countUnmanagedGroups(st *state) int {
+	n := 0
+	for _, g := range st.Groups {
+		if !g.managed() {
+			n++
+		}
+	}
+	return n
 }
 
 // QuotaNames lists the quotum names the emulator knows, sorted.

@@ -21,6 +21,7 @@ func (s *Server) seedOrganization() {
 	k := &apiKey{Description: "owner key", CreatedAt: now, UpdatedAt: now, DefaultProjectID: st.OrganizationID, CreationIP: "127.0.0.1", ApplicationID: app.ID}
 	s.issueKey(k)
 	st.OwnerAccessKey = k.AccessKey
+	st.ensureManagedGroups()
 }
 
 // seedManaged adds a provider-managed application and its policy, shaped like the recorded

@@ -33,7 +33,8 @@ type Options struct {
 	Now func() time.Time
 	// Quotas are the limits enforced on creates, by quotum name (QuotaNames); a name left
 	// out is unlimited, and so is everything when Quotas is nil. DefaultQuotas has the
-	// documented values. Test helpers (NewCredentials, SeedBulk, AddUser) ignore quotas.
+	// documented values. Test helpers (NewCredentials, SeedBulk, AddUser,
+	// ProvisionUser, ProvisionGroup) ignore quotas.
 	Quotas map[string]int64
 	// RateLimit, when above 0, answers 429 to the requests beyond that many per second
 	// (token bucket, a second's worth of burst; ratelimit.go). RateLimitHeaders adds
@@ -332,6 +333,26 @@ var routes = []routeDef{
 	{"DELETE", "/iam/v1alpha1/ssh-keys/{id}", deleteSSHKey, "ssh_key"},
 	{"GET", "/iam/v1alpha1/organizations/{id}/security-settings", getSecuritySettings, "security_settings"},
 	{"PATCH", "/iam/v1alpha1/organizations/{id}/security-settings", updateSecuritySettings, "security_settings"},
+	{"GET", "/iam/v1alpha1/organizations/{id}", getOrganization, "organization"},
+	{"PATCH", "/iam/v1alpha1/organizations/{id}/login-methods", updateLoginMethods, "organization"},
+	{"GET", "/iam/v1alpha1/organizations/{id}/saml", getOrganizationSaml, "saml"},
+	{"POST", "/iam/v1alpha1/organizations/{id}/saml", enableOrganizationSaml, "saml"},
+	{"PATCH", "/iam/v1alpha1/saml/{id}", updateSaml, "saml"},
+	{"DELETE", "/iam/v1alpha1/saml/{id}", deleteSaml, "saml"},
+	{"GET", "/iam/v1alpha1/saml/{id}/certificates", listSamlCertificates, "saml"},
+	{"POST", "/iam/v1alpha1/saml/{id}/certificates", addSamlCertificate, "saml"},
+	{"GET", "/iam/v1alpha1/saml-certificates/{id}", getSamlCertificate, "saml"},
+	{"DELETE", "/iam/v1alpha1/saml-certificates/{id}", deleteSamlCertificate, "saml"},
+	{"GET", "/iam/v1alpha1/organizations/{id}/scim", getOrganizationScim, "scim"},
+	{"POST", "/iam/v1alpha1/organizations/{id}/scim", enableOrganizationScim, "scim"},
+	{"DELETE", "/iam/v1alpha1/scim/{id}", deleteScim, "scim"},
+	{"GET", "/iam/v1alpha1/scim/{id}/tokens", listScimTokens, "scim"},
+	{"POST", "/iam/v1alpha1/scim/{id}/tokens", createScimToken, "scim"},
+	{"GET", "/iam/v1alpha1/scim-tokens/{id}", getScimToken, "scim"},
+	{"DELETE", "/iam/v1alpha1/scim-tokens/{id}", deleteScimToken, "scim"},
+	{"GET", "/iam/v1alpha1/jwts", listJWTs, "jwt"},
+	{"GET", "/iam/v1alpha1/jwts/{id}", getJWT, "jwt"},
+	{"DELETE", "/iam/v1alpha1/jwts/{id}", deleteJWT, "jwt"},
 	{"GET", "/iam/v1alpha1/logs", listLogs, "log"},
 	{"GET", "/iam/v1alpha1/logs/{id}", getLog, "log"},
 	{"GET", "/iam/v1alpha1/quota", listQuota, "quota"},

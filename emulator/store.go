@@ -37,6 +37,13 @@ type state struct {
 	SSHKeys      map[string]*sshKey      `json:"ssh_keys"`
 	Security     *securitySettings       `json:"security_settings"`
 	Secrets      map[string]*secret      `json:"secrets"` // Secret Manager, every region
+	// Organization holds the IAM view of the organization: name, alias, login methods.
+	Organization *organization `json:"organization"`
+	// Saml and Scim are nil while identity federation and provisioning are disabled.
+	Saml *samlConfig `json:"saml,omitempty"`
+	Scim *scimConfig `json:"scim,omitempty"`
+	// JWTs are the users' console sessions, by jti (jwts.go).
+	JWTs map[string]*jwtSession `json:"jwts"`
 	// Logs are the audit logs of the writes, oldest first (logs.go).
 	Logs []*logEntry `json:"logs"`
 	// Issued lists every secret key ever issued, deleted keys included (Server.IssuedSecrets).
@@ -56,6 +63,8 @@ func newState(seed int64, orgID string) *state {
 		SSHKeys:      map[string]*sshKey{},
 		Security:     defaultSecuritySettings(),
 		Secrets:      map[string]*secret{},
+		Organization: defaultOrganization(),
+		JWTs:         map[string]*jwtSession{},
 	}
 	if orgID == "" {
 		orgID = st.newID()
@@ -76,6 +85,13 @@ func (st *state) fillNew() {
 	if st.Security == nil {
 		st.Security = defaultSecuritySettings()
 	}
+	if st.Organization == nil {
+		st.Organization = defaultOrganization()
+	}
+	if st.JWTs == nil {
+		st.JWTs = map[string]*jwtSession{}
+	}
+	st.ensureManagedGroups()
 }
 
 // next returns 32 pseudo-random bytes derived from the seed and a persisted counter: the

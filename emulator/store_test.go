@@ -157,7 +157,8 @@ func TestSeedBulk(t *testing.T) {
 	if p := pols.Policies[0]; p.NbRules != 3 || p.ApplicationID == nil {
 		t.Fatalf("first policy %+v", p)
 	}
-	groups, err := api.ListGroups(&iam.ListGroupsRequest{PageSize: scw.Uint32Ptr(1)})
+	// The name filter leaves out the managed "All Users" and "All Applications" groups.
+	groups, err := api.ListGroups(&iam.ListGroupsRequest{PageSize: scw.Uint32Ptr(1), Name: scw.StringPtr("bulk-group-")})
 	if err != nil || groups.TotalCount != 200 || len(groups.Groups[0].UserIDs)+len(groups.Groups[0].ApplicationIDs) != 5 {
 		t.Fatalf("groups: %+v %v", groups.Groups, err)
 	}

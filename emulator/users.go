@@ -36,6 +36,10 @@ type user struct {
 	// which password a member has (Server.HasPassword) without the state holding it twice.
 	HasPassword    bool   `json:"has_password,omitempty"`
 	PasswordSHA256 string `json:"password_sha256,omitempty"`
+	// LastLoginAt is set by AddSession and SetLastLogin (no API call logs a user in).
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// SCIM marks a member the identity provider created (scim.go); never answered.
+	SCIM bool `json:"scim,omitempty"`
 }
 
 func (u *user) setPassword(s *Server, password string) {
@@ -96,6 +100,10 @@ func (s *Server) userOut(u *user) userJSON {
 	out := userJSON{ID: u.ID, Email: u.Email, Username: u.username(), FirstName: u.FirstName, LastName: u.LastName, PhoneNumber: u.PhoneNumber,
 		Locale: locale, CreatedAt: stamp(u.CreatedAt), UpdatedAt: stamp(u.updatedAt()), OrganizationID: s.st.OrganizationID,
 		Deletable: !u.Owner, Type: "member", TwoFactorEnabled: u.MFA, Status: "activated", MFA: u.MFA, Tags: tagsOut(u.Tags), Locked: u.Locked}
+	if u.LastLoginAt != nil {
+		at := stamp(*u.LastLoginAt)
+		out.LastLoginAt = &at
+	}
 	if u.Owner {
 		// The owner has an account root user ID; members have "" (§4).
 		out.Type = "owner"
@@ -139,7 +147,12 @@ func listUsers(s *Server, c *call) (int, any, *apiError) {
 		name := u.Email
 		switch {
 		case strings.HasPrefix(orderBy, "last_login"):
-			name = "" // nobody ever logged in
+			// Fixed-width stamps sort as times; never logged in ("") sorts first ascending
+			// (emulator's choice).
+			name = ""
+			if u.LastLoginAt != nil {
+				name = stamp(*u.LastLoginAt)
+			}
 		case strings.HasPrefix(orderBy, "username"):
 			name = u.username()
 		}
@@ -397,7 +410,19 @@ func deleteUser(s *Server, c *call) (int, any, *apiError) {
 	if u.Owner {
 		return 0, nil, errDenied("write", "user")
 	}
+	s.removeUser(u)
+	return http.StatusNoContent, nil, nil
+}
+
+// removeUser deletes member u with its API keys and console sessions, takes it out of
+// groups and leaves its policies without principal.
+func (s *Server) removeUser(u *user) {
 	delete(s.st.Users, u.ID)
+	for jti, j := range s.st.JWTs {
+		if j.AudienceID == u.ID {
+			delete(s.st.JWTs, jti)
+		}
+	}
 	for _, k := range s.st.APIKeys {
 		if k.UserID == u.ID {
 			s.dropKey(k)
@@ -411,7 +436,6 @@ func deleteUser(s *Server, c *call) (int, any, *apiError) {
 			p.UserID = ""
 		}
 	}
-	return http.StatusNoContent, nil, nil
 }
 
 // HasPassword reports whether the member userID's password is password: what a sign-in would
@@ -467,5 +491,24 @@ func (s *Server) SetUserMFA(userID string, enabled bool) error {
 		return fmt.Errorf("set MFA: no user %s", userID)
 	}
 	u.MFA = enabled
+	return s.persistLocked()
+}
+
+// SetLastLogin sets a user's last_login_at (nil: never logged in), for tests of inactivity:
+// no API call logs a user in. The time is kept to the microsecond, as the API answers it
+// (§4).
+func (s *Server) SetLastLogin(userID string, at *time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.Users[strings.ToLower(userID)]
+	if u == nil {
+		return fmt.Errorf("set last login: no user %s", userID)
+	}
+	if at == nil {
+		u.LastLoginAt = nil
+	} else {
+		t := at.UTC().Truncate(time.Microsecond)
+		u.LastLoginAt = &t
+	}
 	return s.persistLocked()
 }
