@@ -173,7 +173,7 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 				fmt.Sprintf("%s %s organization-level and cannot be scoped to projects", strings.Join(orgSets, ", "), plural(len(orgSets), "is", "are")),
 				"replace projects with organization: true")
 		}
-		c.lintCondition(s, sub+"/condition", p.Key())
+		c.lintCondition(s, sub+"/condition", p.Key(), r.PermissionSets)
 		if r.ExpiresAt != nil && !r.ExpiresAt.After(c.now) {
 			// Not an error: the rule expiring is the point of expires_at, and the next apply
 			// removes it. It is dead text in the manifests all the same.

@@ -51,5 +51,7 @@ var Codes = map[string]string{
 	"E704": "condition uses an unknown attribute",
 	"E705": "condition does not type-check (warning)",
 	"E706": "condition compares request.ip with a range as a string (warning)",
+	"E707": "resource-level condition on permission sets of a product without resource-level conditions",
+	"E708": "resource-level condition without the !has(resource.id) listing escape (warning)",
 	"E801": "not an SSH public key Scaleway accepts",
 }
