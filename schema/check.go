@@ -20,6 +20,7 @@ type checker struct {
 	// so a reference that does not resolve may be no mistake at all and is not reported.
 	incomplete bool
 	ds         []Diagnostic
+	online     *setUses // LoadOnline: every permission set named, where
 }
 
 func (c *checker) add(s src, sub, code string, key model.Key, msg, hint string) {
@@ -152,6 +153,7 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 			continue
 		}
 		var orgSets, projSets []string
+		c.online.record(s, sub, p.Key(), r.PermissionSets)
 		for _, name := range r.PermissionSets {
 			if ps, ok := LookupPermissionSet(name); ok {
 				if ps.ScopeType == ScopeOrganization {
