@@ -38,6 +38,7 @@ func (c *checker) warn(s src, sub, code string, key model.Key, msg, hint string)
 func (c *checker) run() {
 	apps := c.uniqueApps()
 	groups := c.uniqueGroups()
+	c.reservedGroupNames()
 	c.uniquePolicies()
 	c.keys(apps)
 	c.kinds()
@@ -142,7 +143,7 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 			c.add(s, "/principal/application", "E401", p.Key(), fmt.Sprintf("policy %s names application %q, which the set does not declare", p.Name, pr.Name), c.refHint(pr.Name, apps, groups, "application"))
 		}
 	case pr.Kind == model.PrincipalGroup:
-		if _, ok := groups[pr.Name]; !ok && !s.bad("/principal") {
+		if _, ok := groups[pr.Name]; !ok && !pr.ManagedGroupRef() && !s.bad("/principal") {
 			c.add(s, "/principal/group", "E402", p.Key(), fmt.Sprintf("policy %s names group %q, which the set does not declare", p.Name, pr.Name), c.refHint(pr.Name, apps, groups, "group"))
 		}
 	}

@@ -29,6 +29,7 @@ var Codes = map[string]string{
 	"E303": "two API keys routed to the same secret",
 	"E401": "unknown application",
 	"E402": "unknown group",
+	"E403": "group declared with a name reserved for Scaleway's managed groups (all-users, all-applications)",
 	"E501": "unknown permission set (offline: not in the embedded catalogue; plan and apply: not in the organization's live one)",
 	"E502": "organization-level permission set scoped to projects",
 	"E503": "permission sets of both scope types in one rule",
