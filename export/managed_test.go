@@ -15,7 +15,7 @@ import (
 // plans back onto the same group: the adoption changes nothing about its principal.
 func TestExportManagedGroupPolicy(t *testing.T) {
 	live := &model.Org{OrganizationID: "0a000000-0000-4000-8000-000000000000",
-		Users: []*model.User{{Meta: model.Meta{ID: "7a000000-0000-4000-8000-0000000000a1"}, Email: "alice@example.com"}},
+		Users:  []*model.User{{Meta: model.Meta{ID: "7a000000-0000-4000-8000-0000000000a1"}, Email: "alice@example.com"}},
 		Groups: []*model.Group{{Meta: model.Meta{ID: "9a000000-0000-4000-8000-0000000000a1", Managed: true}, Name: "All Users", Tags: []string{}, AllUsers: true}},
 		Policies: []*model.Policy{{Meta: model.Meta{ID: "6c000000-0000-4000-8000-000000000001"}, Name: "everyone-reads", Tags: []string{},
 			Principal: model.Principal{Kind: model.PrincipalGroup, ID: "9a000000-0000-4000-8000-0000000000a1", Name: "All Users"},
