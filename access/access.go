@@ -260,6 +260,9 @@ func compute(o *model.Org, nm names, opts Options) *Access {
 			} else {
 				groups = groupsByName[who.Name]
 			}
+			if len(groups) == 0 && p.Principal.ManagedGroupRef() {
+				groups = managedGroups(o, p.Principal.Name)
+			}
 		}
 		for _, r := range p.Rules {
 			if !opts.Now.IsZero() && r.ExpiredAt(opts.Now) {

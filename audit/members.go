@@ -23,6 +23,9 @@ var Baseline = struct {
 func (v *view) members() {
 	inGroups := map[string][]string{} // lower-case email → groups
 	for _, g := range v.o.Groups {
+		if g.ManagedRef() != "" {
+			continue // see managed.go
+		}
 		for _, u := range g.Members.Users {
 			inGroups[strings.ToLower(u)] = append(inGroups[strings.ToLower(u)], g.Name)
 		}

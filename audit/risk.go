@@ -73,6 +73,7 @@ func (v *view) adminApplications() {
 		}
 		var apps []string
 		via := ""
+		managed := v.managedRef(p.Principal)
 		switch p.Principal.Kind {
 		case model.PrincipalApplication:
 			apps = []string{principalName(p.Principal)}
@@ -88,6 +89,10 @@ func (v *view) adminApplications() {
 				// The same notion as a high access tier (access.TierOf), so that a plan's
 				// access review and the audit agree on what owning the organization is.
 				if !access.IsAdmin(set) {
+					continue
+				}
+				if managed != "" {
+					v.managedAdmin(p, r, set, managed)
 					continue
 				}
 				for _, app := range apps {
@@ -299,8 +304,9 @@ func (v *view) idleApplications() {
 			}
 		}
 	}
+	allApps := v.reachedByAllApplications()
 	for _, a := range v.o.Applications {
-		if skip(&a.Meta) || hasKey[a.Name] || hasPolicy[a.Name] || a.ID != "" && hasPolicy[a.ID] {
+		if skip(&a.Meta) || allApps || hasKey[a.Name] || hasPolicy[a.Name] || a.ID != "" && hasPolicy[a.ID] {
 			continue
 		}
 		v.emit("IAM301", a.Key(), &a.Meta, a.Pos, "the application has no API key and no policy", "")
@@ -310,7 +316,7 @@ func (v *view) idleApplications() {
 // emptyGroups: IAM302.
 func (v *view) emptyGroups() {
 	for _, g := range v.o.Groups {
-		if !skip(&g.Meta) && len(g.Members.Applications) == 0 && len(g.Members.Users) == 0 {
+		if !skip(&g.Meta) && g.ManagedRef() == "" && len(g.Members.Applications) == 0 && len(g.Members.Users) == 0 {
 			v.emit("IAM302", g.Key(), &g.Meta, g.Pos, "the group has no members", "")
 		}
 	}

@@ -165,6 +165,7 @@ type session struct {
 	plan    *plan.Plan
 	sources []string
 	cache   *live.RuleCache // nil: every rule read from the API
+	catalog catalogCheck    // the permission sets, against the live catalogue (catalog.go)
 }
 
 func (s *session) close() {
@@ -192,11 +193,11 @@ func prepare(ctx context.Context, env Env, f planFlags, paths []string) (*sessio
 
 // load reads the manifests into a new session (diagnostics reported on failure).
 func load(env Env, f planFlags, paths []string) (*session, bool) {
-	desired, sources, ok := loadManifests(env, paths)
+	desired, sources, sets, ok := loadManifestsOnline(env, paths)
 	if !ok {
 		return nil, false
 	}
-	s := &session{flags: f, desired: desired, sources: sources}
+	s := &session{flags: f, desired: desired, sources: sources, catalog: catalogCheck{sets: sets, stderr: env.Stderr}}
 	if !f.conn.local { // the local emulator answers in-process, at a new address each run
 		s.cache = f.cache.ruleCache(env)
 	}
@@ -220,7 +221,11 @@ func (s *session) connect(env Env) error {
 
 // replan reads the organization and diffs the manifests against it.
 func (s *session) replan(ctx context.Context) error {
+	catalogued := s.catalog.start(ctx, s.conn.client)
 	liveOrg, err := readLive(ctx, s.conn.client, s.desired, s.cache)
+	if cerr := catalogued(); err == nil && cerr != nil {
+		return cerr
+	}
 	if err != nil {
 		return withHint(fmt.Errorf("read the organization: %w", err),
 			readHint(ctx, err, "check the credentials' rights ("+readRightsText+" at least) and the network, then run again"))
@@ -228,7 +233,7 @@ func (s *session) replan(ctx context.Context) error {
 	f := s.flags
 	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
 	p, err := plan.Diff(s.desired, liveOrg, plan.Options{
-		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey, ScopeType: scopeType,
+		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey, ScopeType: s.catalog.scopeType,
 	})
 	if err != nil {
 		return err

@@ -140,7 +140,7 @@ var exportKinds = map[model.Kind]exportKind{
 			if !ok {
 				continue
 			}
-			np := &model.Policy{Meta: model.Meta{Adopt: adopt}, Name: p.Name, Description: p.Description, Tags: p.Tags, Principal: principal(p.Principal)}
+			np := &model.Policy{Meta: model.Meta{Adopt: adopt}, Name: p.Name, Description: p.Description, Tags: p.Tags, Principal: exportPrincipal(o, p.Principal)}
 			for _, r := range p.Rules {
 				nr := model.Rule{PermissionSets: model.SortedSet(r.PermissionSets), Organization: r.Organization, Condition: r.Condition}
 				for _, id := range r.Projects {

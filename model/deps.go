@@ -101,6 +101,10 @@ func DependenciesOf(desired *Org) *Dependencies {
 		case pr.Kind == PrincipalNone:
 		case pr.ID != "":
 			ref(Ref{Kind: RefID, From: p.Key(), Pos: p.Pos, What: "principal", ID: pr.ID, To: Key{Kind: Kind(pr.Kind)}})
+		case pr.ManagedGroupRef():
+			// Scaleway's managed group, found by its flag, not its name (plan/managed.go):
+			// no reference by name to check, but the live group matters to the plan (Wants).
+			d.keys[Key{Kind: KindGroup, Name: pr.Name}] = true
 		case pr.Kind == PrincipalUser:
 			ref(Ref{Kind: RefUser, From: p.Key(), Pos: p.Pos, What: "principal", Name: pr.Name})
 		default:
@@ -125,6 +129,10 @@ func (d *Dependencies) Wants(r Resource) bool {
 	m := r.Metadata()
 	if u, ok := r.(*User); ok && d.users[strings.ToLower(u.Email)] {
 		// Declared or referred to, by an email in any case.
+		return true
+	}
+	if g, ok := r.(*Group); ok && g.ManagedRef() != "" && d.keys[Key{Kind: KindGroup, Name: g.ManagedRef()}] {
+		// A policy's {group: all-users}: the plan resolves it to this group's ID.
 		return true
 	}
 	if r.Key().Kind == KindSecuritySettings {

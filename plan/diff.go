@@ -70,6 +70,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	var errs errList
 	checkDesired(d, &errs)
 	resolveDesired(d, newLookups(l), &errs)
+	resolveManagedGroups(d, l, &errs)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/iamsync/iamsync/emulator"
+	"github.com/iamsync/iamsync/schema"
 )
 
 // bulkManifests writes the manifests that describe exactly what emulator.SeedBulk(spec)
@@ -88,7 +89,8 @@ func bulkManifests(t testing.TB, dir string, spec emulator.BulkSpec) {
 // floor is the least number of API calls a plan of spec can make: one list call per page of
 // 100 (the maximum page size) of every list, plus one rules call per policy (each has at most
 // 100 rules). The organization also holds the emulator's owner application and key, and the
-// owner user.
+// owner user. The permission-set catalogue is one more list since issue 17 (plan checks the
+// manifests against it): the emulator serves the embedded catalogue, 159 sets in 2 pages.
 func floor(spec emulator.BulkSpec) int {
 	pages := func(n int) int { return max(1, (n+99)/100) }
 	return pages(spec.Applications+1) + // + the owner application
@@ -100,5 +102,6 @@ func floor(spec emulator.BulkSpec) int {
 		1 + // SSH keys (none)
 		1 + // quotas
 		1 + // the security settings
+		pages(len(schema.PermissionSets())) + // the live permission-set catalogue
 		spec.Policies
 }

@@ -24,6 +24,7 @@ type checker struct {
 	// their kinds' checks for the kinds that refer to them.
 	apps         map[string]*model.Application
 	groupsByName map[string]*model.Group
+	online     *setUses // LoadOnline: every permission set named, where
 }
 
 func (c *checker) add(s src, sub, code string, key model.Key, msg, hint string) {
@@ -50,6 +51,7 @@ func (c *checker) run() {
 // groups: names are unique, and the applications a group lists are declared.
 func (c *checker) groups() {
 	c.groupsByName = c.uniqueGroups()
+	c.reservedGroupNames()
 	for _, g := range c.org.Groups {
 		s := c.srcs.groups[g]
 		// Walk the YAML list rather than g.Members, which skipped items of the wrong type: the
@@ -155,7 +157,7 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 			c.add(s, "/principal/application", "E401", p.Key(), fmt.Sprintf("policy %s names application %q, which the set does not declare", p.Name, pr.Name), c.refHint(pr.Name, apps, groups, "application"))
 		}
 	case pr.Kind == model.PrincipalGroup:
-		if _, ok := groups[pr.Name]; !ok && !s.bad("/principal") {
+		if _, ok := groups[pr.Name]; !ok && !pr.ManagedGroupRef() && !s.bad("/principal") {
 			c.add(s, "/principal/group", "E402", p.Key(), fmt.Sprintf("policy %s names group %q, which the set does not declare", p.Name, pr.Name), c.refHint(pr.Name, apps, groups, "group"))
 		}
 	}
@@ -166,6 +168,7 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 			continue
 		}
 		var orgSets, projSets []string
+		c.online.record(s, sub, p.Key(), r.PermissionSets)
 		for _, name := range r.PermissionSets {
 			if ps, ok := LookupPermissionSet(name); ok {
 				if ps.ScopeType == ScopeOrganization {
@@ -187,7 +190,7 @@ func (c *checker) policy(p *model.Policy, apps map[string]*model.Application, gr
 				fmt.Sprintf("%s %s organization-level and cannot be scoped to projects", strings.Join(orgSets, ", "), plural(len(orgSets), "is", "are")),
 				"replace projects with organization: true")
 		}
-		c.lintCondition(s, sub+"/condition", p.Key())
+		c.lintCondition(s, sub+"/condition", p.Key(), r.PermissionSets)
 		if r.ExpiresAt != nil && !r.ExpiresAt.After(c.now) {
 			// Not an error: the rule expiring is the point of expires_at, and the next apply
 			// removes it. It is dead text in the manifests all the same.

@@ -3,8 +3,7 @@ package schema
 // Condition lint: a rule's condition is a CEL expression that Scaleway evaluates on every
 // request; its console and API check only the syntax, and then a mistake silently grants
 // nothing (or everything). The lint parses each condition with cel-go in an environment that
-// declares what Scaleway documents (IAM docs, "Request-level conditions" and "Resource-level
-// conditions", 2026):
+// declares what Scaleway documents today:
 //
 //	request.ip          string     public IP address of the request (private ones: never)
 //	request.time        timestamp  time of the request
@@ -12,15 +11,34 @@ package schema
 //	resource.id         string     ID of the resource the request targets
 //	resource.name       string     its name (mutable: prefer the ID)
 //	resource.locality   string     its region or zone, or "global"
-//	inIpRange(ip, cidr) bool       whether ip is in the subnet
 //
-// plus CEL's standard functions. Errors: syntax (E701), request.ip compared with a private,
-// loopback or link-local address or range, which the API never sees (E702), resource.name
-// compared with an ID (E703), an attribute that does not exist (E704). The type checker's other
-// complaints (a timestamp compared with a string, an unknown function) are warnings (E705):
-// Scaleway may know functions its documentation does not list; so is request.ip compared with a
-// public range by == or in, which compares strings (E706: inIpRange is meant). Diagnostics point at the place
-// inside the condition, mapped back through the YAML scalar's quoting or block style.
+// plus CEL's standard functions. The evidence (read 2026-09):
+//
+//   - https://www.scaleway.com/en/docs/iam/reference-content/understanding-request-level-conditions/
+//     (posted and validated 2026-07-13): the three request.* variables and no function of
+//     Scaleway's own. The page's Functions section, which listed inIpRange(ip, subnet), is
+//     gone since the docs change of 2026-08-17 (../shared/scaleway-api/BEHAVIOUR.md §10); whether
+//     the API still evaluates inIpRange is not recorded.
+//   - https://www.scaleway.com/en/docs/iam/reference-content/understanding-resource-level-conditions/
+//     (2026-07): resource.name, resource.id, resource.locality, "only supported for a limited
+//     set of products" — IAM, Key Manager and Secret Manager (resourceLevelProducts) — and the
+//     warning that listing breaks unless the condition also lets requests without a resource
+//     through: `|| !has(resource.id)`.
+//   - https://www.scaleway.com/en/docs/iam/policies-permissions/understanding-policy-conditions/:
+//     the two kinds of conditions, request-level and resource-level.
+//
+// So inIpRange stays declared (a condition using it still type-checks, and E702 still sees a
+// private range in it) but every use is a warning (E705), and no message advises it.
+//
+// Errors: syntax (E701), request.ip compared with a private, loopback or link-local address or
+// range, which the API never sees (E702), resource.name compared with an ID (E703), an
+// attribute that does not exist (E704), a resource.* attribute on a rule whose permission sets
+// belong to a product without resource-level conditions (E707, condition_resource.go). Warnings: the type
+// checker's other complaints (a timestamp compared with a string, an unknown or undocumented
+// function) (E705): Scaleway may know functions its documentation does not list; request.ip
+// compared with a public range by == or in, which compares strings (E706); a resource-level
+// condition without the listing escape (E708). Diagnostics point at the place inside the
+// condition, mapped back through the YAML scalar's quoting or block style.
 
 import (
 	"fmt"
@@ -73,8 +91,9 @@ var conditionEnv = sync.OnceValues(func() (*cel.Env, error) {
 	)
 })
 
-// lintCondition checks the condition of the rule at sub (its /condition value) of s.
-func (c *checker) lintCondition(s src, sub string, key model.Key) {
+// lintCondition checks the condition of the rule at sub (its /condition value) of s, whose
+// permission sets are sets.
+func (c *checker) lintCondition(s src, sub string, key model.Key, sets []string) {
 	ptr := s.ptr + sub
 	e := s.f.at(ptr)
 	if e.val == nil || e.val.Kind != yaml.ScalarNode || str(e.val) == "" || s.f.isBad(ptr) {
@@ -112,13 +131,16 @@ func (c *checker) lintCondition(s src, sub string, key model.Key) {
 	if w.errors > 0 {
 		return // the type checker would only say the same again
 	}
+	if w.resource != nil && checkResourceLevel(w, sets) {
+		return
+	}
 	checked, iss := env.Check(parsed)
 	if iss.Err() != nil {
 		first := iss.Errors()[0]
 		hint := "Scaleway checks only a condition's syntax: one that does not type-check fails, or never matches, when evaluated"
 		if name, ok := strings.CutPrefix(first.Message, "undeclared reference to '"); ok {
 			name, _, _ = strings.Cut(name, "'")
-			hint = fmt.Sprintf("%s is not a function Scaleway documents (CEL's standard ones and inIpRange); if Scaleway has it, ignore this warning", name)
+			hint = fmt.Sprintf("%s is not a function Scaleway documents (it documents CEL's standard ones only); if Scaleway has it, ignore this warning", name)
 		}
 		diag(pos(first.Location.Line(), first.Location.Column()), "E705", SeverityWarning,
 			"condition does not type-check: "+first.Message, hint)
@@ -135,6 +157,11 @@ type condWalker struct {
 	where  func(ast.Expr) model.Pos
 	diag   func(p model.Pos, code string, sev Severity, msg, hint string)
 	errors int
+	// resource is the first resource.* attribute the condition reads (has() included): the
+	// condition is resource-level. escaped records a !has(resource.id), the escape that lets
+	// list requests (which target no one resource) through.
+	resource ast.Expr
+	escaped  bool
 }
 
 func (w *condWalker) error(e ast.Expr, code, msg, hint string) {
@@ -171,6 +198,9 @@ func (w *condWalker) walk(e ast.Expr, bound []string) {
 		sel := e.AsSelect()
 		if op := sel.Operand(); op.Kind() == ast.IdentKind && !slices.Contains(bound, op.AsIdent()) {
 			if fields, ok := attributes[op.AsIdent()]; ok {
+				if op.AsIdent() == "resource" && w.resource == nil {
+					w.resource = e
+				}
 				if !slices.Contains(fields, sel.FieldName()) {
 					name := op.AsIdent() + "." + sel.FieldName()
 					hint := didYouMean(name, allAttributes())
@@ -221,6 +251,15 @@ func (w *condWalker) call(e ast.Expr, bound []string) {
 	for _, a := range args {
 		w.walk(a, bound)
 	}
+	if call.FunctionName() == "!_" && len(args) == 1 && args[0].Kind() == ast.SelectKind &&
+		args[0].AsSelect().IsTestOnly() && attribute(args[0], bound) == "resource.id" {
+		w.escaped = true
+	}
+	if call.FunctionName() == "inIpRange" && !call.IsMemberFunction() {
+		w.diag(w.where(e), "E705", SeverityWarning,
+			"inIpRange is not documented any more: Scaleway's request-level conditions page lists no function of its own since 2026-08-17, so whether this rule still matches is unknown",
+			"Scaleway documents request.ip with CEL's standard functions only: "+ipRangeAdvice(args))
+	}
 	if len(args) != 2 {
 		return
 	}
@@ -265,7 +304,7 @@ func (w *condWalker) call(e ast.Expr, bound []string) {
 					// A warning: CEL's == and in compare strings, but Scaleway's evaluation of
 					// them is not documented beyond that.
 					w.diag(w.where(v), "E706", SeverityWarning, fmt.Sprintf("request.ip is compared with the range %s as a string: an address never equals a range", s),
-						fmt.Sprintf("test membership with inIpRange(request.ip, '%s')", s))
+						rangeAdvice(p))
 				}
 			}
 		case "resource.name":

@@ -9,7 +9,7 @@ import (
 	"github.com/iamsync/iamsync/model"
 )
 
-// Severity of a diagnostic. Warnings (E108 for a skipped file, E508, E705, E706) are reported
+// Severity of a diagnostic. Warnings (E108 for a skipped file, E508, E705, E706, E708) are reported
 // but do not stop a set from loading.
 type Severity string
 

@@ -24,6 +24,8 @@ type Loader struct {
 	Now time.Time
 	// Limits bound the input; zero fields take DefaultLimits' values.
 	Limits Limits
+
+	online *setUses // LoadOnline's collection of the permission sets named
 }
 
 // File is one manifest file in memory.
@@ -275,6 +277,7 @@ func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 			incomplete = true
 			continue
 		}
+		f.deferCatalog = l.online != nil
 		ds = append(ds, schemaDiagnostics(f)...)
 		d := decodeFile(f, srcs)
 		parsed = append(parsed, f)
@@ -298,7 +301,7 @@ func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 	}
 	ds = append(ds, agree(parsed, heads, org)...)
 	ds = append(ds, agreeReview(parsed, heads, org)...)
-	c := &checker{org: org, srcs: srcs, now: now, incomplete: incomplete}
+	c := &checker{org: org, srcs: srcs, now: now, incomplete: incomplete, online: l.online}
 	c.run()
 	ds = append(ds, c.ds...)
 	ds = sortDiagnostics(ds)

@@ -57,6 +57,9 @@ type file struct {
 	entries map[string]entry
 	bad     map[string]bool // instance locations the schema rejected: skip semantic checks there
 	badAnc  map[string]bool // every pointer enclosing a rejected location
+	// deferCatalog leaves permission sets the embedded catalogue lacks to CheckCatalog
+	// (Loader.LoadOnline): no E501 for them, and their rule is still checked.
+	deferCatalog bool
 }
 
 // markBad records a location the schema rejected, and its ancestors for badWithin.
