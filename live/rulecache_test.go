@@ -371,24 +371,11 @@ func TestSeedsKeepOutOfAnotherProjectsKey(t *testing.T) {
 	if _, err := f.proj.CreateProject(&account.ProjectAPICreateProjectRequest{Name: "another", OrganizationID: f.emu.OrganizationID()}); err != nil {
 		t.Fatal(err)
 	}
-	other, _ := newClientFor(t, f.emu)
+	other := newClientFor(t, f.emu)
 	if _, err := other.Read(context.Background(), ReadOptions{RuleCache: f.cache}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := f.cl.SeedRuleCache(); n != 0 || err == nil {
 		t.Fatalf("seeded %d (%v) into a cache of other projects", n, err)
 	}
-}
-
-// newClientFor is a second client of emu (another run of iamsync).
-func newClientFor(t *testing.T, emu *emulator.Server) (*Client, error) {
-	t.Helper()
-	c := emu.Owner()
-	url := emu.URL()
-	cl, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &c.AccessKey, SecretKey: &c.SecretKey,
-		DefaultOrganizationID: &c.OrganizationID}, Retry: RetryPolicy{BaseDelay: 1, RatePerSec: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cl, nil
 }

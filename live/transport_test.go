@@ -16,6 +16,12 @@ func newTestClient(t *testing.T) (*Client, *emulator.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
+	return newClientFor(t, emu), emu
+}
+
+// newClientFor is a client of emu with the owner's key; a second one is another run of iamsync.
+func newClientFor(t *testing.T, emu *emulator.Server) *Client {
+	t.Helper()
 	c := emu.Owner()
 	url := emu.URL()
 	cl, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &c.AccessKey, SecretKey: &c.SecretKey,
@@ -23,7 +29,7 @@ func newTestClient(t *testing.T) (*Client, *emulator.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cl, emu
+	return cl
 }
 
 // A connection dropped in the middle of an answer's body (issue 7's fault suite found it):
