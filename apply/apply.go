@@ -38,6 +38,9 @@ type Writer interface {
 	UpdateUser(ctx context.Context, id string, u *model.User, tags []string) error
 	UpdateUsername(ctx context.Context, id, username string) error
 	SetUserLocked(ctx context.Context, id string, locked bool) error
+	// ListSessions and DeleteSession list and end a member's console sessions (offboarding).
+	ListSessions(ctx context.Context, userID string) ([]string, error)
+	DeleteSession(ctx context.Context, jti string) error
 	DeleteUser(ctx context.Context, id string) error
 	CreateSSHKey(ctx context.Context, name, publicKey, projectID string) (string, error)
 	UpdateSSHKey(ctx context.Context, id, name string, disabled bool) error

@@ -37,6 +37,7 @@ func (v *view) run() []Finding {
 	v.emptyGroups()
 	v.userKeysForAutomation()
 	v.members()
+	v.inactiveMembers()
 	v.sshKeys()
 	v.securitySettings()
 	return v.out
