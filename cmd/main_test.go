@@ -19,7 +19,8 @@ package cmd_test
 //	smsecret NAME VERSIONS      Secret Manager secret NAME (default project, fr-par) has VERSIONS
 //	                            enabled versions (0: or does not exist) and the latest one's
 //	                            credentials authenticate
-//	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd)
+//	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd); the identity
+//	                            provider, logins and console sessions: see emuIdentityCmd
 //	emu --state FILE OP ARGS... the same on the organization of a --local state file
 
 import (
