@@ -38,6 +38,9 @@ type Writer interface {
 	UpdateUser(ctx context.Context, id string, u *model.User, tags []string) error
 	UpdateUsername(ctx context.Context, id, username string) error
 	SetUserLocked(ctx context.Context, id string, locked bool) error
+	// ListSessions and DeleteSession list and end a member's console sessions (offboarding).
+	ListSessions(ctx context.Context, userID string) ([]string, error)
+	DeleteSession(ctx context.Context, jti string) error
 	DeleteUser(ctx context.Context, id string) error
 	CreateSSHKey(ctx context.Context, name, publicKey, projectID string) (string, error)
 	UpdateSSHKey(ctx context.Context, id, name string, disabled bool) error
@@ -350,7 +353,7 @@ func createGroup(r *runner, ctx context.Context, a plan.Action) (string, string,
 	id, err := r.create(ctx, a.Key, "", func() (string, error) {
 		return r.w.CreateGroup(ctx, g.Name, g.Description, r.tags(g.Tags))
 	})
-	if err != nil || len(userIDs)+len(appIDs) == 0 {
+	if err != nil || len(userIDs)+len(appIDs) == 0 || g.MembersFromIdentityProvider() {
 		return id, "", err
 	}
 	return id, "", r.w.SetGroupMembers(ctx, id, userIDs, appIDs)
@@ -358,9 +361,12 @@ func createGroup(r *runner, ctx context.Context, a plan.Action) (string, string,
 
 func updateGroup(r *runner, ctx context.Context, a plan.Action) error {
 	g := a.Resource.(*model.Group)
-	userIDs, appIDs, err := r.ids.members(g.Members)
-	if err != nil {
-		return err
+	var userIDs, appIDs []string
+	if !g.MembersFromIdentityProvider() {
+		var err error
+		if userIDs, appIDs, err = r.ids.members(g.Members); err != nil {
+			return err
+		}
 	}
 	if a.Op == plan.Adopt || a.Changed(plan.FieldDescription) || a.Changed(plan.FieldTags) {
 		if err := r.w.UpdateGroup(ctx, a.ID, g.Description, r.tags(g.Tags)); err != nil {
@@ -368,7 +374,9 @@ func updateGroup(r *runner, ctx context.Context, a plan.Action) error {
 		}
 	}
 	c, changed := a.Change(plan.FieldMembers)
-	if !changed {
+	if !changed || g.MembersFromIdentityProvider() {
+		// The identity provider's members are never set, whatever a plan says
+		// (model/identity.go): a plan never lists them, and a write would undo its work.
 		return nil
 	}
 	if len(userIDs)+len(appIDs) > 0 {

@@ -79,7 +79,37 @@ func updateUser(r *runner, ctx context.Context, a plan.Action) error {
 		}
 	}
 	if a.Changed(plan.FieldLocked) {
-		return r.w.SetUserLocked(ctx, a.ID, u.Locked)
+		if err := r.w.SetUserLocked(ctx, a.ID, u.Locked); err != nil {
+			return err
+		}
+	}
+	if u.Locked && (a.Changed(plan.FieldLocked) || a.Changed(plan.FieldSessions)) {
+		return r.revokeSessions(ctx, a.Key, a.ID)
+	}
+	return nil
+}
+
+// revokeSessions ends every console session a locked member has open: locking does not
+// (live/sessions.go). They are listed again here, after the lock, rather than taken from the
+// plan: the member may have logged in between the plan and the lock, and cannot after it. The
+// cost is one list (per 100 sessions) and one delete per session; the report says how many.
+func (r *runner) revokeSessions(ctx context.Context, key model.Key, userID string) error {
+	jtis, err := r.w.ListSessions(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("the member is locked, but listing their console sessions failed: %w", err)
+	}
+	for i, jti := range jtis {
+		if err := r.w.DeleteSession(ctx, jti); err != nil {
+			return fmt.Errorf("the member is locked, but revoking console session %d of %d failed: %w", i+1, len(jtis), err)
+		}
+	}
+	switch len(jtis) {
+	case 0:
+		r.note(key, "no console session was open")
+	case 1:
+		r.note(key, "revoked 1 console session")
+	default:
+		r.note(key, fmt.Sprintf("revoked %d console sessions", len(jtis)))
 	}
 	return nil
 }

@@ -46,6 +46,9 @@ type Options struct {
 	MaxKeyAge time.Duration
 	// MaxSSHKeyAge is the age above which a live SSH key is reported (IAM403); default a year.
 	MaxSSHKeyAge time.Duration
+	// MaxInactive is how long a member may go without logging in before being reported
+	// (IAM405); default DefaultMaxInactive.
+	MaxInactive time.Duration
 	// ScopeType tells whether a permission set is organization-level ("organization") or
 	// project-level ("projects"); "" when unknown. It refines IAM103 (AllProductsFullAccess
 	// covers project-level sets only); nil treats every set as unknown.
@@ -134,6 +137,9 @@ func Audit(desired, live *model.Org, userKeys []UserKey, opts Options) (*Report,
 	}
 	if opts.MaxKeyAge <= 0 {
 		opts.MaxKeyAge = DefaultMaxKeyAge
+	}
+	if opts.MaxInactive <= 0 {
+		opts.MaxInactive = DefaultMaxInactive
 	}
 	if opts.GrantExpiringWithin <= 0 {
 		opts.GrantExpiringWithin = DefaultGrantExpiringWithin

@@ -307,6 +307,15 @@ func TestLiveRules(t *testing.T) {
 			o.SecuritySettings = &model.SecuritySettings{Meta: model.Meta{ID: orgID}, MaxAPIKeyExpiration: &zero,
 				GracePeriod: &week, MaxLoginSession: &long, LoginAttemptsBeforeLocked: &attempts}
 		}, nil, []string{"security_settings/organization #" + orgID, "security_settings/organization #" + orgID}},
+		{"IAM405 inactive members, never-logged-in ones from when they joined", "IAM405", func(o *model.Org) {
+			o.Users = append(o.Users,
+				&model.User{Meta: model.Meta{ID: "u-gone"}, Email: "gone@example.com", MFA: true, CreatedAt: now.Add(-400 * day), LastLoginAt: at(-91 * day)},
+				&model.User{Meta: model.Meta{ID: "u-recent"}, Email: "recent@example.com", MFA: true, CreatedAt: now.Add(-400 * day), LastLoginAt: at(-89 * day)},
+				&model.User{Meta: model.Meta{ID: "u-never"}, Email: "never@example.com", MFA: true, CreatedAt: now.Add(-91 * day)},
+				&model.User{Meta: model.Meta{ID: "u-new"}, Email: "new@example.com", MFA: true, CreatedAt: now.Add(-2 * day)},
+				&model.User{Meta: model.Meta{ID: "u-locked"}, Email: "locked@example.com", CreatedAt: now.Add(-400 * day), Locked: true},
+				&model.User{Meta: model.Meta{ID: "u-owner", Managed: true}, Email: "owner@example.com", MFA: true, CreatedAt: now.Add(-400 * day)})
+		}, nil, []string{"user/gone@example.com #u-gone", "user/never@example.com #u-never"}},
 		{"IAM404 silent within the baseline", "IAM404", func(o *model.Org) {
 			year, session := 365*day, 30*day
 			o.SecuritySettings = &model.SecuritySettings{Meta: model.Meta{ID: orgID}, MaxAPIKeyExpiration: &year, MaxLoginSession: &session}

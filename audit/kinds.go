@@ -25,7 +25,7 @@ type auditKind struct {
 var auditKinds = map[model.Kind]auditKind{
 	model.KindSecuritySettings: {rules: []string{"IAM404"}},
 	model.KindApplication:      {rules: []string{"IAM101", "IAM301"}, unmanaged: true},
-	model.KindUser:             {rules: []string{"IAM401", "IAM402"}},
+	model.KindUser:             {rules: []string{"IAM401", "IAM402", "IAM405"}},
 	model.KindGroup:            {rules: []string{"IAM302"}, unmanaged: true},
 	model.KindSSHKey:           {rules: []string{"IAM403"}},
 	model.KindAPIKey:           {rules: []string{"IAM201", "IAM202", "IAM203", "IAM301"}, unmanaged: true},

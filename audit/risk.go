@@ -37,6 +37,7 @@ func (v *view) run() []Finding {
 	v.emptyGroups()
 	v.userKeysForAutomation()
 	v.members()
+	v.inactiveMembers()
 	v.sshKeys()
 	v.securitySettings()
 	return v.out
@@ -313,9 +314,13 @@ func (v *view) idleApplications() {
 	}
 }
 
-// emptyGroups: IAM302.
+// emptyGroups: IAM302. A declared group whose members come from the identity provider lists
+// none in the manifests by design: only its live members say whether it is empty.
 func (v *view) emptyGroups() {
 	for _, g := range v.o.Groups {
+		if !v.live && g.MembersFromIdentityProvider() {
+			continue
+		}
 		if !skip(&g.Meta) && g.ManagedRef() == "" && len(g.Members.Applications) == 0 && len(g.Members.Users) == 0 {
 			v.emit("IAM302", g.Key(), &g.Meta, g.Pos, "the group has no members", "")
 		}

@@ -90,6 +90,10 @@ var Rules = []Rule{
 		"organization security setting weaker than iamsync's baseline",
 		"settings such as API keys without expiry or long sessions weaken every member and key at once",
 		"declare security_settings in one stack's manifests with values within the baseline (audit/README.md)"},
+	{"IAM405", "inactive-member", Risk, Medium,
+		"member who has not logged in for longer than the maximum inactivity",
+		"an account nobody uses keeps its rights and is an unwatched way in: a departure the offboarding missed, or a password nobody would notice being used",
+		"lock the member (locked: true) or delete them; where an identity provider manages members, deprovision them there"},
 }
 
 // LookupRule returns the rule with id.

@@ -19,6 +19,7 @@ type auditFlags struct {
 	failOn        string // low, medium, high, none: risk findings that make the exit code 2
 	maxKeyAge     string // IAM202's threshold, a manifest duration (90d)
 	maxSSHKeyAge  string // IAM403's threshold
+	maxInactive   string // IAM405's threshold
 	expiring      string // IAM104's window, a manifest duration (14d)
 	listUnmanaged bool   // list unmanaged resources, not only count them
 	repoRoot      string // SARIF URIs relative to this directory
@@ -30,6 +31,7 @@ func (f *auditFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 2 on a risk finding of this `severity` or above: low, medium, high, or none (drift always exits 2)")
 	fs.StringVar(&f.maxKeyAge, "max-key-age", "90d", "report API keys older than this `duration` (IAM202)")
 	fs.StringVar(&f.maxSSHKeyAge, "max-ssh-key-age", "365d", "report SSH keys older than this `duration` (IAM403)")
+	fs.StringVar(&f.maxInactive, "max-inactive", "90d", "report members who have not logged in for this `duration`, or never since joining that long ago (IAM405)")
 	fs.StringVar(&f.expiring, "expiring-within", "14d", "report time-boxed grants (a rule's expires_at) that expire within this `duration`, or have expired (IAM104), and grants that fall due for review as soon (reviewed_until, IAM105)")
 	fs.BoolVar(&f.listUnmanaged, "list-unmanaged", false, "list every resource no stack owns, not only their count")
 	fs.StringVar(&f.repoRoot, "repo-root", "", "make SARIF file paths relative to this `directory` (the repository root code scanning sees)")
@@ -52,6 +54,9 @@ func (f *auditFlags) check() error {
 	}
 	if d, err := schema.ParseDuration(f.maxSSHKeyAge); err != nil || d <= 0 {
 		return fmt.Errorf("--max-ssh-key-age must be a positive duration like 365d or 26w, not %q", f.maxSSHKeyAge)
+	}
+	if d, err := schema.ParseDuration(f.maxInactive); err != nil || d <= 0 {
+		return fmt.Errorf("--max-inactive must be a positive duration like 90d or 13w, not %q", f.maxInactive)
 	}
 	if d, err := schema.ParseDuration(f.expiring); err != nil || d <= 0 {
 		return fmt.Errorf("--expiring-within must be a positive duration like 14d or 2w, not %q", f.expiring)
@@ -96,6 +101,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	failOn, _ := f.failOnSeverity()                // checked with the flags
 	maxAge, _ := schema.ParseDuration(f.maxKeyAge) // likewise
 	maxSSHAge, _ := schema.ParseDuration(f.maxSSHKeyAge)
+	maxInactive, _ := schema.ParseDuration(f.maxInactive)
 	expiring, _ := schema.ParseDuration(f.expiring)
 	desired, sources, ok := loadManifests(env, paths)
 	if !ok {
@@ -114,7 +120,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	}
 	// audit sees only auditReader's read methods: nothing in it can write.
 	rep, err := audit.Run(ctx, auditReader{c.client}, desired, audit.Options{
-		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, ScopeType: scopeType, GrantExpiringWithin: expiring,
+		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, MaxInactive: maxInactive, ScopeType: scopeType, GrantExpiringWithin: expiring,
 		Recertified: recertified, RecertifiedNote: recertifiedNote,
 	})
 	if err != nil {

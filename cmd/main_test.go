@@ -19,7 +19,8 @@ package cmd_test
 //	smsecret NAME VERSIONS      Secret Manager secret NAME (default project, fr-par) has VERSIONS
 //	                            enabled versions (0: or does not exist) and the latest one's
 //	                            credentials authenticate
-//	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd)
+//	emu OP ARGS...              change the organization behind iamsync's back (see emuCmd); the identity
+//	                            provider, logins and console sessions: see emuIdentityCmd
 //	emu --state FILE OP ARGS... the same on the organization of a --local state file
 
 import (
@@ -396,7 +397,7 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	emu secret NAME                     a Secret Manager secret NAME in the default project that no stack owns
 //	emu fail METHOD ROUTE KIND N        the next N answers of route "METHOD ROUTE" are the fault KIND (500, 503, ...)
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) < 2 {
+	if len(args) < 2 && !(len(args) == 1 && args[0] == "scim") {
 		ts.Fatalf("usage: emu [--state FILE] OP ARGS...")
 	}
 	emu := server(ts)
@@ -528,6 +529,8 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 		case args[1] == "policy":
 			_, err = api.UpdatePolicy(&iam.UpdatePolicyRequest{PolicyID: id, Description: &args[3]})
 		}
+	case "scim", "provision", "deprovision", "idpmembers", "session", "sessions", "lastlogin":
+		err = emuIdentityCmd(ts, emu, api, o.OrganizationID, args)
 	default:
 		ts.Fatalf("emu: unknown op %q", args[0])
 	}

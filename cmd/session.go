@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
@@ -255,8 +256,16 @@ func resolvePath(env Env, p string) string {
 // readLive reads what a plan for desired needs: every list, the rules of the policies the
 // diff may compare (model.Dependencies: the same ones the saved-plan fingerprint covers), and
 // those of the policies attached to the groups it may change, for the access review; through
-// the rule cache when there is one.
+// the rule cache when there is one; and the open console sessions of the members the manifests
+// lock, which the plan revokes.
 func readLive(ctx context.Context, client *live.Client, desired *model.Org, cache *live.RuleCache) (*model.Org, error) {
 	deps := model.DependenciesOf(desired)
-	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RuleCache: cache})
+	locked := map[string]bool{}
+	for _, u := range desired.Users {
+		if u.Locked {
+			locked[strings.ToLower(u.Email)] = true
+		}
+	}
+	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RuleCache: cache,
+		SessionsFor: func(email string) bool { return locked[email] }})
 }

@@ -69,13 +69,19 @@ var liveKinds = map[model.Kind]liveKind{
 		},
 	},
 	model.KindUser: {
-		read: func(c *Client, ctx context.Context, _ *errgroup.Group, sem chan struct{}, s *snapshot, _ ReadOptions) (err error) {
+		// The sessions of the members the manifests lock are counted once the users are known.
+		read: func(c *Client, ctx context.Context, g *errgroup.Group, sem chan struct{}, s *snapshot, opts ReadOptions) (err error) {
 			s.users, err = listAll(ctx, sem, c.maxObjects, "users", listUsers(c, ctx, listQuery{}), func(u *iam.User) string { return u.ID })
+			if err == nil {
+				c.readSessions(ctx, g, sem, s, opts)
+			}
 			return err
 		},
 		convert: func(s *snapshot, o *model.Org, _ *names) {
 			for _, u := range s.users {
-				o.Users = append(o.Users, userToModel(u))
+				mu := userToModel(u)
+				mu.Sessions = s.sessions.get(u.ID)
+				o.Users = append(o.Users, mu)
 			}
 		},
 		count: func(s *snapshot) int { return len(s.users) },

@@ -32,6 +32,10 @@ type ReadOptions struct {
 	// RuleCache, when set, reuses the rules of policies that cannot have changed since they
 	// were last read (rulecache.go); nil reads every selected policy's rules.
 	RuleCache *RuleCache
+	// SessionsFor selects, by lower-case email, the members whose open console sessions are
+	// counted (model.User.Sessions; one list each, sessions.go): the ones the manifests lock.
+	// nil counts none.
+	SessionsFor func(email string) bool
 }
 
 // Read fetches the organization: every list with the maximum page size (first page, then the
@@ -58,6 +62,8 @@ type snapshot struct {
 	projects []*account.Project
 	rules    map[string][]*iam.Rule // by policy ID
 	settings *iam.OrganizationSecuritySettings
+	// sessions counts the open console sessions of the members ReadOptions.SessionsFor selects.
+	sessions sessionCounts
 	quota    []*iam.Quotum
 	// quotaUnread says why the quotas could not be read.
 	quotaUnread string

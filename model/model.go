@@ -184,6 +184,9 @@ type Org struct {
 	Quotas map[Kind]Quota `json:"quotas,omitempty"`
 	// Review is the stack's recertification policy (desired only; review.go).
 	Review Review `json:"review,omitzero"`
+	// UsersFrom says who manages the organization's members (desired only; identity.go):
+	// "" iamsync, UsersFromIdentityProvider the identity provider (SCIM).
+	UsersFrom string `json:"users_from,omitempty"`
 }
 
 // Application is an IAM application (a non-human principal that holds API keys).
@@ -209,6 +212,10 @@ type Group struct {
 	// or every application the provider does not manage, whether or not Members lists them.
 	AllUsers        bool `json:"all_users,omitempty"`
 	AllApplications bool `json:"all_applications,omitempty"`
+	// MembersFrom says who manages the group's members (desired only; identity.go): ""
+	// iamsync, MembersFromIdentityProvider the identity provider, whose memberships iamsync
+	// never changes.
+	MembersFrom string `json:"members_from,omitempty"`
 }
 
 // Key addresses g.
@@ -353,6 +360,10 @@ type User struct {
 	MFA         bool       `json:"mfa,omitempty"`
 	CreatedAt   time.Time  `json:"created_at,omitzero"`
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// Sessions is how many console sessions (JWTs) the member has open, on live values whose
+	// sessions the reader was asked for (live.ReadOptions.SessionsFor); nil when not read,
+	// which must never be taken for "none".
+	Sessions *int `json:"sessions,omitempty"`
 }
 
 // Key addresses u.

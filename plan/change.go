@@ -32,6 +32,7 @@ const (
 	FieldFirstName       // users (Text)
 	FieldLastName        // users (Text)
 	FieldLocked          // users (Bool): lock or unlock
+	FieldSessions        // users being or staying locked (Number): open console sessions, revoked (new 0)
 	FieldWelcomeEmail    // users, creation only (Bool)
 	FieldPassword        // users, creation only (Text: the secrets-file entry of the generated password)
 	FieldPublicKey       // SSH keys (Text); changing it means Replace
@@ -49,6 +50,7 @@ var fieldNames = map[Field]string{
 	FieldTags: "tags", FieldMembers: "members", FieldPrincipal: "principal", FieldRules: "rules",
 	FieldDefaultProject: "default_project", FieldExpiry: "expiry",
 	FieldUsername: "username", FieldFirstName: "first_name", FieldLastName: "last_name", FieldLocked: "locked",
+	FieldSessions:     "console_sessions",
 	FieldWelcomeEmail: "send_welcome_email", FieldPassword: "password", FieldPublicKey: "public_key",
 	FieldProject: "project", FieldDisabled: "disabled", FieldPasswordRenewal: "enforce_password_renewal",
 	FieldGracePeriod: "grace_period", FieldLoginAttempts: "login_attempts_before_locked",

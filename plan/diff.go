@@ -69,6 +69,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 
 	var errs errList
 	checkDesired(d, &errs)
+	coexisting := coexist(d, l)
 	resolveDesired(d, newLookups(l), &errs)
 	resolveManagedGroups(d, l, &errs)
 	if err := errs.err(); err != nil {
@@ -83,7 +84,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		stack: d.Stack, opts: opts, d: d, l: l, deps: deps,
 		plan: &Plan{
 			FormatVersion: FormatVersion, Stack: d.Stack, OrganizationID: l.OrganizationID,
-			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append(append([]Warning{}, expired...), due...),
+			Actions: []Action{}, Conflicts: []Conflict{}, Warnings: append(append(append([]Warning{}, expired...), due...), coexisting...),
 			Recertifications: recertifications,
 		},
 		claimed:       map[*model.Meta]bool{},
@@ -104,6 +105,9 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 			df.refusedUnread[r.Key().Kind] = true
 			continue
 		}
+		if r.Key().Kind == model.KindUser && !df.plansUsers() {
+			continue // the identity provider's (identity.go)
+		}
 		df.resource(r, &errs)
 	}
 	df.deletions()
@@ -120,7 +124,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	sortConflicts(df.plan.Conflicts)
 	sortWarnings(df.plan.Warnings)
 	df.plan.Access = df.accessReport()
-	live2, err := liveFingerprint(l, deps)
+	live2, err := liveFingerprint(l, deps, idpGroups(d))
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +286,9 @@ func (df *differ) deletions() {
 	const gone = "owned by this stack and no longer in the manifests"
 	for r := range df.l.Resources() {
 		m := r.Metadata()
+		if r.Key().Kind == model.KindUser && !df.plansUsers() {
+			continue // never deleted: the identity provider's (identity.go)
+		}
 		k, isKey := r.(*model.APIKey)
 		if !isKey {
 			if df.deletable(m) {

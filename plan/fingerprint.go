@@ -34,8 +34,10 @@ func manifestsFingerprint(d *model.Org) (string, error) {
 // liveFingerprint hashes the live resources the plan depends on (model.Dependencies): those
 // owned by the stack, those sharing a key with a declared resource or one referred to by name,
 // those referred to by ID, and the projects and users the manifests name. Changes elsewhere in
-// the organization do not make a saved plan stale.
-func liveFingerprint(l *model.Org, deps *model.Dependencies) (string, error) {
+// the organization do not make a saved plan stale, and neither do the members the identity
+// provider manages (the groups in idp): the plan takes them as they are, and apply never sets
+// them.
+func liveFingerprint(l *model.Org, deps *model.Dependencies, idp map[string]bool) (string, error) {
 	wanted := model.Org{OrganizationID: l.OrganizationID}
 	for r := range l.Resources() {
 		if !deps.Wants(r) {
@@ -44,8 +46,14 @@ func liveFingerprint(l *model.Org, deps *model.Dependencies) (string, error) {
 		if u, ok := r.(*model.User); ok {
 			// A login, or MFA turned on, changes nothing a plan does: a saved plan naming a
 			// user must not go stale each time they sign in.
+			// Nor may a session opened or ended (apply lists them again when it revokes).
 			c := *u
-			c.LastLoginAt, c.MFA = nil, false
+			c.LastLoginAt, c.MFA, c.Sessions = nil, false, nil
+			r = &c
+		}
+		if g, ok := r.(*model.Group); ok && idp[g.Name] {
+			c := *g
+			c.Members = model.Members{}
 			r = &c
 		}
 		wanted.Add(r)

@@ -242,6 +242,14 @@ func userFields(_ *differ, d, l model.Resource) []Change {
 	if lu.Locked != u.Locked {
 		cs = append(cs, Change{Field: FieldLocked, Old: boolValue(lu.Locked), New: boolValue(u.Locked)})
 	}
+	// Locking does not end the sessions a member has open (live/sessions.go): a member the
+	// manifests lock has none, whether the lock is new or was set before (by hand, or by an
+	// iamsync that did not revoke). Unread counts (nil) are left to apply, which lists the
+	// sessions again after a lock anyway.
+	if u.Locked && lu.Sessions != nil && *lu.Sessions > 0 {
+		open, none := uint64(*lu.Sessions), uint64(0)
+		cs = append(cs, Change{Field: FieldSessions, Old: &Value{Number: &open}, New: &Value{Number: &none}})
+	}
 	return cs
 }
 

@@ -161,6 +161,8 @@ func resolveDesired(d *model.Org, l *lookups, errs *errList) {
 				p.Principal.Name = u
 			} else if u, ok := declared[strings.ToLower(p.Principal.Name)]; ok {
 				p.Principal.Name = u
+			} else if d.UsersFromIdentityProvider() {
+				errs.add(p.Pos, p.Key(), "principal: no user with email %s in the organization: the identity provider has not provisioned them (users_from: identity_provider); provision them first, or attach the policy to a group", escape.Quote(p.Principal.Name))
 			} else {
 				errs.add(p.Pos, p.Key(), "principal: no user with email %s in the organization or the manifests: declare the member under users:, or invite them first", escape.Quote(p.Principal.Name))
 			}

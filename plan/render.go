@@ -132,6 +132,11 @@ func (p *Plan) ValueText(field Field, v Value) string {
 			return "0"
 		}
 		return fmt.Sprint(*v.Number)
+	case FieldSessions:
+		if v.Number == nil || *v.Number == 0 {
+			return "revoked"
+		}
+		return fmt.Sprintf("%d open", *v.Number)
 	case FieldExpiry:
 		switch e := v.Expiry; {
 		case e == nil, e.At == nil && e.In == 0:
@@ -150,7 +155,7 @@ func (p *Plan) ValueText(field Field, v Value) string {
 func (f Field) quoted() bool {
 	switch f {
 	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal, FieldGracePeriod,
-		FieldLoginAttempts, FieldMaxLoginSession, FieldMaxKeyLifetime, FieldPassword:
+		FieldLoginAttempts, FieldMaxLoginSession, FieldMaxKeyLifetime, FieldPassword, FieldSessions:
 		return false
 	}
 	return true

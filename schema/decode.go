@@ -30,6 +30,8 @@ type header struct {
 	version, stack, orgID string
 	// review and reviewEvery are the raw review and review_every (review.go).
 	review, reviewEvery string
+	// usersFrom is the raw users_from (identity.go).
+	usersFrom string
 }
 
 // decoded is one file's contribution to the set.
@@ -126,6 +128,7 @@ func decodeFile(f *file, srcs *sources) decoded {
 	d.orgID = str(field(r, "organization_id"))
 	d.review = str(field(r, "review"))
 	d.reviewEvery = str(field(r, "review_every"))
+	d.usersFrom = str(field(r, "users_from"))
 	for _, k := range model.Kinds {
 		schemaKinds[k].decode(f, r, &d, srcs)
 	}
@@ -175,6 +178,7 @@ func decodeGroups(f *file, r *yaml.Node, d *decoded, srcs *sources) {
 				Applications: strs(field(m, "applications")),
 				Users:        strs(field(m, "users")),
 			},
+			MembersFrom: fromValue(str(field(n, "members_from"))),
 		}
 		d.org.Groups = append(d.org.Groups, g)
 		srcs.groups[g] = src{f, "/groups/" + strconv.Itoa(i)}

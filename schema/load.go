@@ -301,6 +301,7 @@ func (l *Loader) loadFiles(files []File) (*model.Org, Diagnostics) {
 	}
 	ds = append(ds, agree(parsed, heads, org)...)
 	ds = append(ds, agreeReview(parsed, heads, org)...)
+	ds = append(ds, agreeUsersFrom(parsed, heads, org)...)
 	c := &checker{org: org, srcs: srcs, now: now, incomplete: incomplete, online: l.online}
 	c.run()
 	ds = append(ds, c.ds...)

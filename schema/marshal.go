@@ -18,6 +18,7 @@ type (
 		OrganizationID string            `yaml:"organization_id,omitempty"`
 		Review         string            `yaml:"review,omitempty"`
 		ReviewEvery    string            `yaml:"review_every,omitempty"`
+		UsersFrom      string            `yaml:"users_from,omitempty"`
 		Applications   []manifestApp     `yaml:"applications,omitempty"`
 		Groups         []manifestGroup   `yaml:"groups,omitempty"`
 		Policies       []manifestPolicy  `yaml:"policies,omitempty"`
@@ -68,6 +69,7 @@ type (
 		Tags        []string       `yaml:"tags,omitempty,flow"`
 		Adopt       bool           `yaml:"adopt,omitempty"`
 		Audit       *manifestAudit `yaml:"audit,omitempty"`
+		MembersFrom string         `yaml:"members_from,omitempty"`
 		Members     struct {
 			Applications []string `yaml:"applications,omitempty,flow"`
 			Users        []string `yaml:"users,omitempty,flow"`
@@ -113,7 +115,7 @@ func Marshal(org *model.Org) ([]byte, error) {
 	if org.Stack == "" {
 		return nil, fmt.Errorf("marshal manifest: the org has no stack")
 	}
-	m := manifestFile{Version: 1, Stack: org.Stack, OrganizationID: org.OrganizationID}
+	m := manifestFile{Version: 1, Stack: org.Stack, OrganizationID: org.OrganizationID, UsersFrom: org.UsersFrom}
 	if org.Review.Enforce {
 		m.Review = "enforce"
 	}
@@ -186,7 +188,7 @@ func marshalAPIKeys(org *model.Org, m *manifestFile, appIndex map[string]int) {
 // marshalGroups writes groups.
 func marshalGroups(org *model.Org, m *manifestFile, appIndex map[string]int) {
 	for _, g := range org.Groups {
-		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt, Audit: audit(g.Ignore)}
+		mg := manifestGroup{Name: g.Name, Description: g.Description, Tags: g.Tags, Adopt: g.Adopt, Audit: audit(g.Ignore), MembersFrom: g.MembersFrom}
 		mg.Members.Applications = g.Members.Applications
 		mg.Members.Users = g.Members.Users
 		m.Groups = append(m.Groups, mg)
