@@ -39,6 +39,7 @@ func (v *view) run() []Finding {
 	v.members()
 	v.sshKeys()
 	v.securitySettings()
+	v.federation()
 	return v.out
 }
 

@@ -58,6 +58,7 @@ type snapshot struct {
 	projects []*account.Project
 	rules    map[string][]*iam.Rule // by policy ID
 	settings *iam.OrganizationSecuritySettings
+	fed      federation // federation.go
 	quota    []*iam.Quotum
 	// quotaUnread says why the quotas could not be read.
 	quotaUnread string

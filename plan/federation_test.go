@@ -124,8 +124,8 @@ func TestPlanLoginMethodsRefusals(t *testing.T) {
 }
 
 func TestPlanSCIMTokens(t *testing.T) {
-	old := liveToken("t-old", fedNow.Add(-300*24*time.Hour))    // expires in 65 days
-	newer := liveToken("t-new", fedNow.Add(-100*24*time.Hour))  // expires in 265 days
+	old := liveToken("t-old", fedNow.Add(-300*24*time.Hour))      // expires in 65 days
+	newer := liveToken("t-new", fedNow.Add(-100*24*time.Hour))    // expires in 265 days
 	expired := liveToken("t-dead", fedNow.Add(-400*24*time.Hour)) // expired 35 days ago
 	liveWith := func(ts ...*model.SCIMToken) *model.Org {
 		l := fedLive()
