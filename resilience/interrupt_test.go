@@ -52,7 +52,7 @@ func (o *org) interrupted(t *testing.T, n int64, count int, gap time.Duration) (
 // every created key's secret and prints a report that accounts for every action.
 func TestInterrupt(t *testing.T) {
 	t.Parallel()
-	points := []int64{12, 30}
+	points := []int64{15, 30} // 15: the first write (TestSecondInterrupt)
 	if *long {
 		points = nil
 		for n := int64(1); n <= 70; n += 3 {
