@@ -46,6 +46,16 @@ type Writer interface {
 	UpdateSSHKey(ctx context.Context, id, name string, disabled bool) error
 	DeleteSSHKey(ctx context.Context, id string) error
 	UpdateSecuritySettings(ctx context.Context, s *model.SecuritySettings) error
+	// The identity federation (federation.go).
+	EnableSAML(ctx context.Context) (string, error)
+	UpdateSAML(ctx context.Context, id, entityID, ssoURL string) error
+	SetSAMLCertificates(ctx context.Context, id string, pems []string) error
+	DeleteSAML(ctx context.Context, id string) error
+	EnableSCIM(ctx context.Context) (string, error)
+	DeleteSCIM(ctx context.Context, id string) error
+	CreateSCIMToken(ctx context.Context, scimID string) (id string, expiresAt *time.Time, bearer secrets.Value, err error)
+	DeleteSCIMToken(ctx context.Context, id string) error
+	UpdateLoginMethods(ctx context.Context, m *model.LoginMethods) error
 	// Find lists live resources by exact name (API keys: every key of application ID parent),
 	// to settle a create whose outcome was unknown.
 	Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error)
@@ -190,6 +200,9 @@ type runner struct {
 	fatal     bool
 	unsettled []made // this phase's creations (settle.go)
 	notes     map[model.Key]string
+	// tokens serialises SCIM token creations and holds the tokens this run made
+	// (federation.go).
+	tokens scimTokens
 }
 
 // note attaches msg to the event of the action on key.
@@ -295,6 +308,15 @@ func handlerOf(k model.Kind) (handler, bool) {
 		return handler{create: createSSHKey, update: updateSSHKey, replace: replaceSSHKey, delete: Writer.DeleteSSHKey}, true
 	case model.KindSecuritySettings:
 		return handler{update: updateSecuritySettings}, true
+	case model.KindSAML:
+		return handler{create: createSAML, update: updateSAML, delete: Writer.DeleteSAML}, true
+	case model.KindSCIM:
+		return handler{create: createSCIM, update: func(*runner, context.Context, plan.Action) error { return nil }, delete: Writer.DeleteSCIM}, true
+	case model.KindSCIMToken:
+		return handler{create: createSCIMToken, update: func(*runner, context.Context, plan.Action) error { return nil },
+			replace: replaceSCIMToken, delete: Writer.DeleteSCIMToken}, true
+	case model.KindLoginMethods:
+		return handler{update: updateLoginMethods}, true
 	}
 	return handler{}, false
 }

@@ -40,6 +40,9 @@ func newResolver(live *model.Org, stack string) *resolver {
 	for _, u := range live.Users {
 		r.users[strings.ToLower(u.Email)] = u.ID
 	}
+	if live.SCIM != nil {
+		add(live.SCIM.Key(), live.SCIM.Meta) // the tokens' parent
+	}
 	return r
 }
 

@@ -30,6 +30,10 @@ var auditKinds = map[model.Kind]auditKind{
 	model.KindSSHKey:           {rules: []string{"IAM403"}},
 	model.KindAPIKey:           {rules: []string{"IAM201", "IAM202", "IAM203", "IAM301"}, unmanaged: true},
 	model.KindPolicy:           {rules: []string{"IAM101", "IAM102", "IAM103", "IAM104", "IAM105", "IAM301"}, unmanaged: true},
+	model.KindSAML:             {rules: []string{"IAM501", "IAM503"}},
+	model.KindSCIM:             {},
+	model.KindSCIMToken:        {rules: []string{"IAM502"}},
+	model.KindLoginMethods:     {rules: []string{"IAM503"}},
 }
 
 // NotRead is a kind the credentials could not read, and what the audit therefore did not check.

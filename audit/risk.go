@@ -40,6 +40,7 @@ func (v *view) run() []Finding {
 	v.inactiveMembers()
 	v.sshKeys()
 	v.securitySettings()
+	v.federation()
 	return v.out
 }
 

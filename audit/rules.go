@@ -2,7 +2,7 @@ package audit
 
 // Rule describes one check. IDs are stable: manifests silence them and dashboards track them,
 // so an ID is never reused for another meaning. IAM0xx: drift; IAM1xx: grants; IAM2xx: API
-// keys; IAM3xx: hygiene; IAM4xx: members, SSH keys, security settings. README.md documents each (keep the two in step; a test checks it).
+// keys; IAM3xx: hygiene; IAM4xx: members, SSH keys, security settings; IAM5xx: identity federation. README.md documents each (keep the two in step; a test checks it).
 type Rule struct {
 	ID       string
 	Name     string // kebab-case, for SARIF's rule name
@@ -94,6 +94,18 @@ var Rules = []Rule{
 		"member who has not logged in for longer than the maximum inactivity",
 		"an account nobody uses keeps its rights and is an unwatched way in: a departure the offboarding missed, or a password nobody would notice being used",
 		"lock the member (locked: true) or delete them; where an identity provider manages members, deprovision them there"},
+	{"IAM501", "saml-certificate-expiring", Risk, Medium,
+		"SAML signing certificate expires within the window (--expiring-within, default 14 days), or has expired",
+		"once the identity provider's signing certificate expires, Scaleway refuses its assertions: nobody logs in through SSO",
+		"add the identity provider's next certificate to identity_provider.saml.certificates now, and remove the old one once the provider has switched"},
+	{"IAM502", "scim-token-expiring", Risk, Low,
+		"SCIM token expires within the window (--expiring-within, default 14 days), or has expired",
+		"when the token expires, the identity provider's provisioning stops: new people get no account and leavers keep theirs",
+		"give the token rotate_before (e.g. 30d) so that apply renews it in time, then give the identity provider the new bearer from the secrets store"},
+	{"IAM503", "password-login-beside-sso", Risk, Medium,
+		"password login left enabled beside SAML single sign-on",
+		"passwords bypass the identity provider's MFA, session rules and offboarding: a leaver's password still works",
+		"set login_methods.password: false once everyone logs in through SAML (keep a break-glass account another way)"},
 }
 
 // LookupRule returns the rule with id.

@@ -36,7 +36,8 @@ type File struct {
 }
 
 // Export writes live as manifests: applications.yaml (with their API keys), groups.yaml,
-// policies.yaml, users.yaml, ssh_keys.yaml and security_settings.yaml, each a complete manifest (version and stack), empty kinds left out. Project
+// policies.yaml, users.yaml, ssh_keys.yaml, security_settings.yaml and identity_provider.yaml
+// (SAML, SCIM and its tokens, login methods), each a complete manifest (version and stack), empty kinds left out. Project
 // IDs become project names where the name is unique, users are emails, permission sets sorted;
 // comments say what the format cannot carry (a key's secret is never readable).
 func Export(live *model.Org, opts Options) ([]File, error) {
@@ -90,7 +91,8 @@ func Unexported(live *model.Org) []string {
 }
 
 // exportFiles are the files Export writes, in this order, each left out when empty.
-var exportFiles = []string{"applications.yaml", "groups.yaml", "policies.yaml", "users.yaml", "ssh_keys.yaml", "security_settings.yaml"}
+var exportFiles = []string{"applications.yaml", "groups.yaml", "policies.yaml", "users.yaml", "ssh_keys.yaml", "security_settings.yaml",
+	"identity_provider.yaml"}
 
 // exportKind is what export knows of one kind: the one table a new kind is added to in this
 // package. A test holds every model.Kind in it.
@@ -178,6 +180,10 @@ var exportKinds = map[model.Kind]exportKind{
 			into.SSHKeys = append(into.SSHKeys, nk)
 		}
 	}},
+	model.KindSAML:         {"identity_provider.yaml", exportSAML},
+	model.KindSCIM:         {"identity_provider.yaml", exportSCIM},
+	model.KindSCIMToken:    {"identity_provider.yaml", exportSCIMTokens},
+	model.KindLoginMethods: {"identity_provider.yaml", exportLoginMethods},
 	model.KindSecuritySettings: {"security_settings.yaml", func(x *exporter, o, into *model.Org) {
 		if st := o.SecuritySettings; st != nil {
 			c := *st

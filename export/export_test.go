@@ -124,6 +124,29 @@ func TestExportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// SAML with a certificate and SCIM with a token, set up by hand (federation.go).
+	cert, err := os.ReadFile("../schema/testdata/idp-2099.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	samlID, err := client.EnableSAML(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.UpdateSAML(ctx, samlID, "https://idp.example.test/metadata", "https://idp.example.test/sso"); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetSAMLCertificates(ctx, samlID, []string{string(cert)}); err != nil {
+		t.Fatal(err)
+	}
+	scimID, err := client.EnableSCIM(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenID, _, bearer, err := client.CreateSCIMToken(ctx, scimID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before, err := client.Read(ctx, live.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -143,8 +166,14 @@ func TestExportRoundTrip(t *testing.T) {
 		if strings.Contains(string(f.Data), "VPN Gateway") {
 			t.Errorf("%s exports a provider-managed object", f.Name)
 		}
+		if strings.Contains(string(f.Data), bearer.Reveal()) {
+			t.Errorf("%s holds the SCIM token's bearer", f.Name)
+		}
+		if f.Name == "identity_provider.yaml" && (!strings.Contains(string(f.Data), "id: "+tokenID) || !strings.Contains(string(f.Data), "BEGIN CERTIFICATE") || !strings.Contains(string(f.Data), "login_methods:")) {
+			t.Errorf("identity_provider.yaml lacks the token, the certificate or the login methods:\n%s", f.Data)
+		}
 	}
-	if strings.Join(names, ",") != "applications.yaml,groups.yaml,policies.yaml,users.yaml,ssh_keys.yaml,security_settings.yaml" {
+	if strings.Join(names, ",") != "applications.yaml,groups.yaml,policies.yaml,users.yaml,ssh_keys.yaml,security_settings.yaml,identity_provider.yaml" {
 		t.Errorf("files = %v", names)
 	}
 	desired, ds := schema.Load([]string{dir})

@@ -41,6 +41,16 @@ type liveKind struct {
 }
 
 var liveKinds = map[model.Kind]liveKind{
+	// The federation kinds (federation.go): SAML, SCIM and login methods exist once and are
+	// never found by name (a create that finds one set up takes it).
+	model.KindSAML: {read: readSAML, unreadable: federationUnreadable, convert: convertSAML,
+		count: func(s *snapshot) int { return boolInt(s.fed.saml != nil) }},
+	model.KindSCIM: {read: readSCIM, unreadable: federationUnreadable, convert: convertSCIM,
+		count: func(s *snapshot) int { return boolInt(s.fed.scim != nil) }},
+	model.KindSCIMToken: {read: readSCIMTokens, unreadable: federationUnreadable, convert: convertSCIMTokens,
+		count: func(s *snapshot) int { return len(s.fed.tokens) }, pages: scimTokenPages, byParent: true},
+	model.KindLoginMethods: {read: readLoginMethods, unreadable: federationUnreadable, convert: convertLoginMethods,
+		count: func(s *snapshot) int { return 1 }},
 	model.KindSecuritySettings: {
 		read: func(c *Client, ctx context.Context, _ *errgroup.Group, sem chan struct{}, s *snapshot, _ ReadOptions) (err error) {
 			sem <- struct{}{}

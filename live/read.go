@@ -64,6 +64,7 @@ type snapshot struct {
 	settings *iam.OrganizationSecuritySettings
 	// sessions counts the open console sessions of the members ReadOptions.SessionsFor selects.
 	sessions sessionCounts
+	fed      federation // federation.go
 	quota    []*iam.Quotum
 	// quotaUnread says why the quotas could not be read.
 	quotaUnread string

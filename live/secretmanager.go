@@ -186,10 +186,13 @@ func (m *SecretManager) put(name string, c secrets.Credentials) error {
 			return err
 		}
 	}
-	// An API key's pair, or a member's initial login; the description names it without its
+	// An API key's pair, a member's initial login or a SCIM token; the description names it without its
 	// secret.
 	fields, desc := map[string]string{"access_key": c.AccessKey, "secret_key": c.SecretKey.Reveal()}, c.AccessKey
-	if c.AccessKey == "" && c.Email != "" {
+	switch {
+	case c.TokenID != "":
+		fields, desc = map[string]string{"token_id": c.TokenID, "bearer_token": c.BearerToken.Reveal()}, c.TokenID
+	case c.AccessKey == "" && c.Email != "":
 		fields, desc = map[string]string{"email": c.Email, "password": c.Password.Reveal()}, c.Email
 	}
 	data, err := json.Marshal(fields)

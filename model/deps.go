@@ -135,8 +135,10 @@ func (d *Dependencies) Wants(r Resource) bool {
 		// A policy's {group: all-users}: the plan resolves it to this group's ID.
 		return true
 	}
-	if r.Key().Kind == KindSecuritySettings {
-		// They bound every key's expiry, declared or not.
+	switch r.Key().Kind {
+	case KindSecuritySettings, KindSAML, KindSCIM, KindSCIMToken, KindLoginMethods:
+		// Security settings bound every key's expiry, declared or not; the federation kinds
+		// are judged together (SAML login needs SAML; a live token has no name to match).
 		return true
 	}
 	return d.wants(r.Key(), m.ID, m.Owner)

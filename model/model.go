@@ -27,10 +27,17 @@ const (
 	KindSSHKey           Kind = "ssh_key"
 	KindAPIKey           Kind = "api_key"
 	KindPolicy           Kind = "policy"
+	// The organization's identity federation (federation.go): SAML before the login methods
+	// that may turn SAML login on, SCIM before its tokens.
+	KindSAML         Kind = "saml"
+	KindSCIM         Kind = "scim"
+	KindSCIMToken    Kind = "scim_token"
+	KindLoginMethods Kind = "login_methods"
 )
 
 // Kinds lists every kind in dependency order (creations run in this order, deletions in reverse).
-var Kinds = []Kind{KindSecuritySettings, KindApplication, KindUser, KindGroup, KindSSHKey, KindAPIKey, KindPolicy}
+var Kinds = []Kind{KindSecuritySettings, KindApplication, KindUser, KindGroup, KindSSHKey, KindAPIKey, KindPolicy,
+	KindSAML, KindSCIM, KindSCIMToken, KindLoginMethods}
 
 // Count says n resources of kind k in words: "1 application", "3 policies", "2 SSH keys".
 func (k Kind) Count(n int) string {
@@ -39,7 +46,7 @@ func (k Kind) Count(n int) string {
 		one, many = string(k), string(k)+"s"
 	}
 	switch {
-	case k == KindSecuritySettings && n == 1:
+	case (k == KindSecuritySettings || k == KindLoginMethods) && n == 1:
 		return one // there is one per organization: "1" would say nothing
 	case n == 1:
 		return "1 " + one
@@ -55,6 +62,10 @@ var kindNouns = map[Kind][2]string{
 	KindSSHKey:           {"SSH key", "SSH keys"},
 	KindAPIKey:           {"API key", "API keys"},
 	KindPolicy:           {"policy", "policies"},
+	KindSAML:             {"SAML configuration", "SAML configurations"},
+	KindSCIM:             {"SCIM configuration", "SCIM configurations"},
+	KindSCIMToken:        {"SCIM token", "SCIM tokens"},
+	KindLoginMethods:     {"login methods", "login methods"},
 }
 
 // Plural names resources of kind k in words, without a count: "SSH keys", "members".
@@ -174,6 +185,13 @@ type Org struct {
 	// SecuritySettings are the organization's security settings: on live values as read, on
 	// desired values only when the manifests declare them (security_settings:).
 	SecuritySettings *SecuritySettings `json:"security_settings,omitempty"`
+	// SAML, SCIM, SCIMTokens and LoginMethods are the organization's identity federation
+	// (federation.go): on live values as read (SAML and SCIM nil when not set up), on desired
+	// values only when the manifests declare them (identity_provider:, login_methods:).
+	SAML         *SAML         `json:"saml,omitempty"`
+	SCIM         *SCIM         `json:"scim,omitempty"`
+	SCIMTokens   []*SCIMToken  `json:"scim_tokens,omitempty"`
+	LoginMethods *LoginMethods `json:"login_methods,omitempty"`
 	// Projects are a lookup, filled on live values only: manifests name them, never create them.
 	Projects []*Project `json:"projects,omitempty"`
 	// RunningAsUser is the ID of the user whose personal API key iamsync runs with, when it does

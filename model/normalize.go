@@ -29,6 +29,7 @@ func (o *Org) Normalize() {
 	for _, k := range o.SSHKeys {
 		k.PublicKey = CanonicalPublicKey(k.PublicKey)
 	}
+	o.normalizeFederation()
 	sort.SliceStable(o.Applications, func(i, j int) bool { return o.Applications[i].Key().Less(o.Applications[j].Key()) })
 	sort.SliceStable(o.Groups, func(i, j int) bool { return o.Groups[i].Key().Less(o.Groups[j].Key()) })
 	sort.SliceStable(o.Policies, func(i, j int) bool { return o.Policies[i].Key().Less(o.Policies[j].Key()) })

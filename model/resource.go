@@ -56,6 +56,30 @@ func eachOf[T Resource](s []T, yield func(Resource) bool) bool {
 }
 
 var kindSpecs = map[Kind]kindSpec{
+	KindSAML: {
+		new:  func() Resource { return new(SAML) },
+		each: func(o *Org, y func(Resource) bool) bool { return o.SAML == nil || y(o.SAML) },
+		add:  func(o *Org, r Resource) { o.SAML = r.(*SAML) },
+		drop: func(o *Org) { o.SAML = nil },
+	},
+	KindSCIM: {
+		new:  func() Resource { return new(SCIM) },
+		each: func(o *Org, y func(Resource) bool) bool { return o.SCIM == nil || y(o.SCIM) },
+		add:  func(o *Org, r Resource) { o.SCIM = r.(*SCIM) },
+		drop: func(o *Org) { o.SCIM = nil },
+	},
+	KindSCIMToken: {
+		new:  func() Resource { return new(SCIMToken) },
+		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.SCIMTokens, y) },
+		add:  func(o *Org, r Resource) { o.SCIMTokens = append(o.SCIMTokens, r.(*SCIMToken)) },
+		drop: func(o *Org) { o.SCIMTokens = nil },
+	},
+	KindLoginMethods: {
+		new:  func() Resource { return new(LoginMethods) },
+		each: func(o *Org, y func(Resource) bool) bool { return o.LoginMethods == nil || y(o.LoginMethods) },
+		add:  func(o *Org, r Resource) { o.LoginMethods = r.(*LoginMethods) },
+		drop: func(o *Org) { o.LoginMethods = nil },
+	},
 	KindSecuritySettings: {
 		new: func() Resource { return new(SecuritySettings) },
 		each: func(o *Org, y func(Resource) bool) bool {

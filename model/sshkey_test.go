@@ -52,6 +52,7 @@ func TestResourcesVisitsEveryKindInOrder(t *testing.T) {
 		Policies: []*Policy{{Name: "p"}}, APIKeys: []*APIKey{{Application: "a", Name: "k"}},
 		SSHKeys: []*SSHKey{{Name: "s"}}, Groups: []*Group{{Name: "g"}}, Users: []*User{{Email: "u@x"}},
 		Applications: []*Application{{Name: "a"}}, SecuritySettings: settings,
+		SAML: &SAML{}, SCIM: &SCIM{}, SCIMTokens: []*SCIMToken{{Name: "t"}}, LoginMethods: &LoginMethods{},
 	}
 	var kinds []Kind
 	for r := range o.Resources() {

@@ -43,6 +43,15 @@ const (
 	FieldLoginAttempts   // security settings (Number): login_attempts_before_locked
 	FieldMaxLoginSession // security settings (Duration)
 	FieldMaxKeyLifetime  // security settings (Duration): max_api_key_expiration_duration
+
+	FieldEntityID       // SAML (Text)
+	FieldSSOURL         // SAML (Text): single sign-on URL
+	FieldCertificates   // SAML: a set (Text: model.CertificateLabel and expiry; the PEM is in the resource)
+	FieldBearerToken    // SCIM tokens, create and replace (Text: the secrets entry the bearer goes to)
+	FieldLoginPassword  // login methods (Bool)
+	FieldLoginOAuth2    // login methods (Bool)
+	FieldLoginMagicCode // login methods (Bool)
+	FieldLoginSAML      // login methods (Bool)
 )
 
 var fieldNames = map[Field]string{
@@ -55,6 +64,9 @@ var fieldNames = map[Field]string{
 	FieldProject: "project", FieldDisabled: "disabled", FieldPasswordRenewal: "enforce_password_renewal",
 	FieldGracePeriod: "grace_period", FieldLoginAttempts: "login_attempts_before_locked",
 	FieldMaxLoginSession: "max_login_session", FieldMaxKeyLifetime: "max_api_key_expiration",
+	FieldEntityID: "entity_id", FieldSSOURL: "sso_url", FieldCertificates: "certificates",
+	FieldBearerToken: "bearer_token", FieldLoginPassword: "login_password", FieldLoginOAuth2: "login_oauth2",
+	FieldLoginMagicCode: "login_magic_code", FieldLoginSAML: "login_saml",
 }
 
 func (f Field) String() string {
@@ -65,7 +77,9 @@ func (f Field) String() string {
 }
 
 // IsSet reports whether f is a set (changes list Added and Removed) rather than a scalar.
-func (f Field) IsSet() bool { return f == FieldTags || f == FieldMembers || f == FieldRules }
+func (f Field) IsSet() bool {
+	return f == FieldTags || f == FieldMembers || f == FieldRules || f == FieldCertificates
+}
 
 // MarshalText writes f by name.
 func (f Field) MarshalText() ([]byte, error) {

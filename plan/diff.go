@@ -79,6 +79,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	l.LabelProjects(model.ProjectLabels(l.Projects))
 	d.Normalize()
 	l.Normalize()
+	claimLive(d, l)
 
 	df := &differ{
 		stack: d.Stack, opts: opts, d: d, l: l, deps: deps,
@@ -116,6 +117,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	df.checkReferences(&errs)
 	df.checkKeyLifetimes(&errs)
 	df.checkQuotas()
+	df.checkFederation(&errs)
 	df.warnLookAlikes()
 	if err := errs.err(); err != nil {
 		return nil, err

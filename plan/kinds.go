@@ -26,6 +26,14 @@ type kindDiff struct {
 	// singleton kinds exist once per organization, are never created or deleted, and are
 	// the declaring stack's (security settings).
 	singleton bool
+	// claimLive, when it reports true for the desired organization, makes every live value of
+	// the kind the declaring stack's (federation.go): organization-wide settings that carry
+	// no tag, such as the SAML and SCIM configurations and SCIM tokens.
+	claimLive func(d *model.Org) bool
+	// deleteFirst runs the kind's deletions before its creations and replacements rather
+	// than in the last phase: nothing refers to such a resource, and the API caps how many
+	// may exist at once (SCIM tokens).
+	deleteFirst bool
 }
 
 var kindDiffs = map[model.Kind]kindDiff{
@@ -36,6 +44,11 @@ var kindDiffs = map[model.Kind]kindDiff{
 	model.KindSSHKey:           {fields: sshKeyFields, plan: planSSHKey},
 	model.KindAPIKey:           {fields: apiKeyFields, candidates: apiKeyCandidates, plan: planAPIKey},
 	model.KindPolicy:           {fields: policyFields},
+	model.KindSAML:             {fields: samlFields, plan: planSAML, claimLive: func(d *model.Org) bool { return d.SAML != nil }},
+	model.KindSCIM:             {fields: scimFields, plan: planSCIM, claimLive: func(d *model.Org) bool { return d.SCIM != nil }},
+	model.KindSCIMToken: {fields: scimTokenFields, candidates: scimTokenCandidates, plan: planSCIMToken,
+		claimLive: func(d *model.Org) bool { return d.SCIM != nil }, deleteFirst: true},
+	model.KindLoginMethods: {fields: loginMethodsFields, singleton: true},
 }
 
 // description and tags are compared the same way on every kind that has them.

@@ -8,6 +8,10 @@ package plan
 //  2. deletions in reverse rank (policies, keys, groups, applications), so nothing is deleted
 //     while something still refers to it.
 //
+// Deletions of a kind nothing refers to and whose number the API caps (kindDiff.deleteFirst:
+// SCIM tokens) run in the first phase instead, just before the kind's other actions, so that
+// a creation finds the room they free.
+//
 // Ties are broken by Key, then by op and ID, so that the same inputs give the same plan.
 
 import (
@@ -18,8 +22,9 @@ import (
 )
 
 func sortActions(as []Action) {
+	early := func(a Action) bool { return a.Op == Delete && kindDiffs[a.Key.Kind].deleteFirst }
 	slices.SortStableFunc(as, func(a, b Action) int {
-		ad, bd := a.Op == Delete, b.Op == Delete
+		ad, bd := a.Op == Delete && !early(a), b.Op == Delete && !early(b)
 		if ad != bd {
 			if ad {
 				return 1
@@ -28,6 +33,12 @@ func sortActions(as []Action) {
 		}
 		if ad && a.Key.Kind != b.Key.Kind {
 			return b.Key.Kind.Rank() - a.Key.Kind.Rank()
+		}
+		if !ad && a.Key.Kind == b.Key.Kind && early(a) != early(b) {
+			if early(a) {
+				return -1
+			}
+			return 1
 		}
 		if c := compareKeys(a.Key, b.Key); c != 0 {
 			return c

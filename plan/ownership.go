@@ -113,7 +113,7 @@ func Claims(stack string, k model.Kind, d, l *model.Meta) bool {
 	switch {
 	case l.Managed:
 		return false
-	case kd.singleton:
+	case kd.singleton, kd.claimLive != nil:
 		return true
 	case l.Owner != "":
 		return stack != "" && l.Owner == stack

@@ -120,7 +120,10 @@ func (p *Plan) ValueText(field Field, v Value) string {
 		return v.Project
 	case FieldPassword:
 		return "generated, stored in the secrets file as " + v.Text
-	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal:
+	case FieldBearerToken:
+		return "issued by Scaleway, stored in the secrets store as " + v.Text
+	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal,
+		FieldLoginPassword, FieldLoginOAuth2, FieldLoginMagicCode, FieldLoginSAML:
 		return fmt.Sprint(v.Bool != nil && *v.Bool)
 	case FieldGracePeriod, FieldMaxLoginSession, FieldMaxKeyLifetime:
 		if v.Duration == nil || *v.Duration == 0 {
@@ -155,7 +158,8 @@ func (p *Plan) ValueText(field Field, v Value) string {
 func (f Field) quoted() bool {
 	switch f {
 	case FieldLocked, FieldWelcomeEmail, FieldDisabled, FieldPasswordRenewal, FieldGracePeriod,
-		FieldLoginAttempts, FieldMaxLoginSession, FieldMaxKeyLifetime, FieldPassword, FieldSessions:
+		FieldLoginAttempts, FieldMaxLoginSession, FieldMaxKeyLifetime, FieldPassword, FieldSessions,
+		FieldBearerToken, FieldLoginPassword, FieldLoginOAuth2, FieldLoginMagicCode, FieldLoginSAML, FieldCertificates:
 		return false
 	}
 	return true

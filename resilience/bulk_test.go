@@ -102,6 +102,7 @@ func floor(spec emulator.BulkSpec) int {
 		1 + // SSH keys (none)
 		1 + // quotas
 		1 + // the security settings
+		3 + // the identity federation: SAML, SCIM (no tokens to list without it), login methods
 		pages(len(schema.PermissionSets())) + // the live permission-set catalogue
 		spec.Policies
 }

@@ -254,7 +254,7 @@ func TestHostileEndlessPagination(t *testing.T) {
 		}))
 		r := runHostile(t, srv.URL)
 		r.expect(t, 5*time.Second, "the API says there are 4294967295 applications, more than --max-objects allows (100000)", "raise --max-objects")
-		if n := h.served.Load(); n > 9 {
+		if n := h.served.Load(); n > 12 {
 			t.Errorf("%d list pages served, want page 1 of each list alone", n)
 		}
 	})
@@ -264,7 +264,7 @@ func TestHostileEndlessPagination(t *testing.T) {
 		}))
 		r := runHostile(t, srv.URL)
 		r.expect(t, 5*time.Second, "of applications holds only items already read on other pages", "the API repeats pages")
-		if n := h.served.Load(); n > 9+8 {
+		if n := h.served.Load(); n > 12+8 {
 			t.Errorf("%d list pages served, want the read stopped at the first repeats", n)
 		}
 	})
@@ -298,7 +298,9 @@ func TestHostileGigabyteBody(t *testing.T) {
 // gigabyteUnannounced is the same without Content-Length: the cap is found while reading.
 func TestHostileGigabyteBodyUnannounced(t *testing.T) {
 	chunk := bytes.Repeat([]byte("a"), 64<<10)
-	_, srv := startHostile(t, func(w http.ResponseWriter, r *http.Request) {
+	// Lists only: another path's answer is capped at 1 MiB, and a read of the organization's
+	// own settings (SAML, login methods) may hit that cap first.
+	_, srv := startHostile(t, onlyApplications(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"total_count":1,"applications":[{"id":"x","name":"`)
 		for range (1 << 30) / len(chunk) {
@@ -306,7 +308,7 @@ func TestHostileGigabyteBodyUnannounced(t *testing.T) {
 				return
 			}
 		}
-	})
+	}))
 	runHostile(t, srv.URL).expect(t, 10*time.Second, "the API sent more than 8 MiB for one page of")
 }
 

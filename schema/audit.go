@@ -10,7 +10,7 @@ var auditRuleIDs = []string{
 	"IAM101", "IAM102", "IAM103", "IAM104", "IAM105",
 	"IAM201", "IAM202", "IAM203",
 	"IAM301", "IAM302", "IAM303",
-	"IAM401", "IAM402", "IAM403", "IAM404", "IAM405",
+	"IAM401", "IAM402", "IAM403", "IAM404", "IAM405", "IAM501", "IAM502", "IAM503",
 }
 
 // AuditRuleIDs returns the audit rule IDs a manifest may silence, sorted.

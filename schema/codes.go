@@ -3,7 +3,8 @@ package schema
 // Codes lists every diagnostic code the loader emits with a one-line title. Codes are stable:
 // scripts and documentation refer to them, so a code is never reused for another meaning.
 // E1xx: the file itself; E2xx: shape (JSON Schema); E3xx: the set as a whole; E4xx: references;
-// E5xx: policy rules; E6xx: API keys; E7xx: rule conditions; E8xx: SSH keys.
+// E5xx: policy rules; E6xx: API keys; E7xx: rule conditions; E8xx: SSH keys;
+// E9xx: identity provider (SAML, SCIM) and login methods.
 var Codes = map[string]string{
 	"E100": "file cannot be read, or no manifest found",
 	"E101": "YAML syntax error",
@@ -57,4 +58,10 @@ var Codes = map[string]string{
 	"E707": "resource-level condition on permission sets of a product without resource-level conditions",
 	"E708": "resource-level condition without the !has(resource.id) listing escape (warning)",
 	"E801": "not an SSH public key Scaleway accepts",
+	"E901": "SAML certificate is not an X.509 certificate in PEM",
+	"E902": "SAML certificate has expired",
+	"E903": "identity_provider.saml or .scim has enabled: false beside settings or tokens",
+	"E904": "more than two SCIM tokens declared (Scaleway allows two active at once)",
+	"E905": "every login method turned off",
+	"E906": "SAML login turned on while the set deletes the SAML configuration",
 }

@@ -50,6 +50,8 @@ type sources struct {
 	users    map[*model.User]src
 	sshKeys  map[*model.SSHKey]src
 	settings map[*model.SecuritySettings]src
+	// federation holds the SAML and SCIM configurations, SCIM tokens and login methods.
+	federation map[model.Resource]src
 	// keyExpiry holds the raw expires_in of keys, "never" included, for the checks.
 	keyExpiry map[*model.APIKey]string
 	keyRotate map[*model.APIKey]string
@@ -59,16 +61,17 @@ type sources struct {
 
 func newSources() *sources {
 	return &sources{
-		apps:      map[*model.Application]src{},
-		groups:    map[*model.Group]src{},
-		policies:  map[*model.Policy]src{},
-		keys:      map[*model.APIKey]src{},
-		users:     map[*model.User]src{},
-		sshKeys:   map[*model.SSHKey]src{},
-		settings:  map[*model.SecuritySettings]src{},
-		keyExpiry: map[*model.APIKey]string{},
-		keyRotate: map[*model.APIKey]string{},
-		nestedKey: map[*model.APIKey]bool{},
+		apps:       map[*model.Application]src{},
+		groups:     map[*model.Group]src{},
+		policies:   map[*model.Policy]src{},
+		keys:       map[*model.APIKey]src{},
+		users:      map[*model.User]src{},
+		sshKeys:    map[*model.SSHKey]src{},
+		settings:   map[*model.SecuritySettings]src{},
+		federation: map[model.Resource]src{},
+		keyExpiry:  map[*model.APIKey]string{},
+		keyRotate:  map[*model.APIKey]string{},
+		nestedKey:  map[*model.APIKey]bool{},
 	}
 }
 

@@ -38,6 +38,12 @@ var schemaKinds = map[model.Kind]schemaKind{
 	model.KindAPIKey: {section: "api_keys", decode: decodeAPIKeys, marshal: marshalAPIKeys,
 		check: func(c *checker) { c.keys(c.apps) }},
 	model.KindPolicy: {section: "policies", decode: decodePolicies, marshal: marshalPolicies, check: (*checker).policies},
+	model.KindSAML:   {section: "identity_provider.saml", decode: decodeSAML, marshal: marshalSAML, check: (*checker).saml, once: true},
+	model.KindSCIM:   {section: "identity_provider.scim", decode: decodeSCIM, marshal: marshalSCIM, check: (*checker).scim, once: true},
+	model.KindSCIMToken: {section: "identity_provider.scim.tokens", decode: decodeSCIMTokens, marshal: marshalSCIMTokens,
+		check: (*checker).scimTokens},
+	model.KindLoginMethods: {section: "login_methods", decode: decodeLoginMethods, marshal: marshalLoginMethods,
+		check: (*checker).loginMethods, once: true},
 }
 
 // Section is the manifest's top-level key for kind k ("api_keys"), or "" for an unknown kind.

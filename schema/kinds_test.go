@@ -39,7 +39,15 @@ groups: [{name: g, members: {applications: [app]}}]
 ssh_keys: [{name: k, public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBWvyWeQU4OGUv2fo8qmlwcNzBqjZQ+DbumGJE2nKyOM}]
 api_keys: [{application: app, name: ci, expires_in: 90d, secret: CI}]
 policies: [{name: p, principal: {group: g}, rules: [{permission_sets: [IAMReadOnly], organization: true}]}]
-`)
+login_methods: {password: false}
+identity_provider:
+  scim: {tokens: [{name: okta}]}
+  saml:
+    entity_id: https://idp.example.test/metadata
+    sso_url: https://idp.example.test/sso
+    certificates:
+      - |
+` + indent(testCertPEM(t, "idp-2099.pem"), "        "))
 	org, ds := LoadBytes("all.yaml", src)
 	if ds.HasErrors() {
 		t.Fatalf("load: %v", ds)

@@ -26,6 +26,9 @@ type (
 		Users          []manifestUser    `yaml:"users,omitempty"`
 		SSHKeys        []manifestSSHKey  `yaml:"ssh_keys,omitempty"`
 		Settings       *manifestSettings `yaml:"security_settings,omitempty"`
+		// IdentityProvider and LoginMethods: marshal_federation.go.
+		IdentityProvider *manifestIdentityProvider `yaml:"identity_provider,omitempty"`
+		LoginMethods     *manifestLoginMethods     `yaml:"login_methods,omitempty"`
 	}
 	manifestUser struct {
 		Email            string         `yaml:"email"`

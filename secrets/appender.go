@@ -41,11 +41,15 @@ type record struct {
 	SecretKey string `json:"secret_key,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Password  string `json:"password,omitempty"`
-	Forget    bool   `json:"forget,omitempty"`
+	// TokenID and BearerToken: a SCIM token.
+	TokenID     string `json:"token_id,omitempty"`
+	BearerToken string `json:"bearer_token,omitempty"`
+	Forget      bool   `json:"forget,omitempty"`
 }
 
 func recordOf(name string, c Credentials) record {
-	return record{Name: name, AccessKey: c.AccessKey, SecretKey: c.SecretKey.Reveal(), Email: c.Email, Password: c.Password.Reveal()}
+	return record{Name: name, AccessKey: c.AccessKey, SecretKey: c.SecretKey.Reveal(), Email: c.Email, Password: c.Password.Reveal(),
+		TokenID: c.TokenID, BearerToken: c.BearerToken.Reveal()}
 }
 
 // Appender writes a secrets file through its journal (see above). It is safe for concurrent
@@ -196,14 +200,15 @@ func (f *File) rewrite(recs []record) error {
 
 func (d *document) apply(r record) {
 	if !r.Forget {
-		d.set(r.Name, Credentials{AccessKey: r.AccessKey, SecretKey: New(r.SecretKey), Email: r.Email, Password: New(r.Password)})
+		d.set(r.Name, Credentials{AccessKey: r.AccessKey, SecretKey: New(r.SecretKey), Email: r.Email, Password: New(r.Password),
+			TokenID: r.TokenID, BearerToken: New(r.BearerToken)})
 		return
 	}
 	if c, ok := d.get(r.Name); !ok || c.holds() != r.AccessKey {
 		return
 	}
 	if d.flat != nil {
-		for _, suffix := range []string{"_ACCESS_KEY", "_SECRET_KEY", "_EMAIL", "_PASSWORD"} {
+		for _, suffix := range []string{"_ACCESS_KEY", "_SECRET_KEY", "_EMAIL", "_PASSWORD", "_TOKEN_ID", "_BEARER_TOKEN"} {
 			delete(d.flat, r.Name+suffix)
 		}
 		return
@@ -229,7 +234,7 @@ func (f *File) readJournal(d *document) error {
 		line, rest, complete := bytes.Cut(data, []byte("\n"))
 		data = rest
 		var r record
-		if err := json.Unmarshal(line, &r); err != nil || r.Name == "" || (r.AccessKey == "" && r.Email == "") {
+		if err := json.Unmarshal(line, &r); err != nil || r.Name == "" || (r.AccessKey == "" && r.Email == "" && r.TokenID == "") {
 			if !complete {
 				break // torn by a kill mid-write: never acknowledged
 			}

@@ -91,6 +91,16 @@ type document struct {
 }
 
 func (d *document) set(name string, c Credentials) {
+	if c.TokenID != "" {
+		// A SCIM token's bearer.
+		if d.flat != nil {
+			d.flat[name+"_TOKEN_ID"] = c.TokenID
+			d.flat[name+"_BEARER_TOKEN"] = c.BearerToken.Reveal()
+			return
+		}
+		d.entries[name] = map[string]string{"token_id": c.TokenID, "bearer_token": c.BearerToken.Reveal()}
+		return
+	}
 	if c.AccessKey == "" && c.Email != "" {
 		// A member's login, under the same entry name as any other secret.
 		if d.flat != nil {
@@ -116,6 +126,10 @@ func (d *document) get(name string) (Credentials, bool) {
 		if ok1 && ok2 {
 			return Credentials{AccessKey: ak, SecretKey: New(sk)}, true
 		}
+		if id, ok := d.flat[name+"_TOKEN_ID"]; ok {
+			bearer, ok := d.flat[name+"_BEARER_TOKEN"]
+			return Credentials{TokenID: id, BearerToken: New(bearer)}, ok
+		}
 		email, ok1 := d.flat[name+"_EMAIL"]
 		pw, ok2 := d.flat[name+"_PASSWORD"]
 		return Credentials{Email: email, Password: New(pw)}, ok1 && ok2
@@ -124,7 +138,8 @@ func (d *document) get(name string) (Credentials, bool) {
 	if !ok {
 		return Credentials{}, false
 	}
-	return Credentials{AccessKey: e["access_key"], SecretKey: New(e["secret_key"]), Email: e["email"], Password: New(e["password"])}, true
+	return Credentials{AccessKey: e["access_key"], SecretKey: New(e["secret_key"]), Email: e["email"], Password: New(e["password"]),
+		TokenID: e["token_id"], BearerToken: New(e["bearer_token"])}, true
 }
 
 func (f *File) read() (*document, error) {
@@ -218,7 +233,7 @@ func (d *document) encode(f Format) ([]byte, error) {
 		return yaml.Marshal(d.entries)
 	}
 	var b bytes.Buffer
-	b.WriteString("# Written by iamsync: API-key credentials and members' initial passwords. Keep this file out of git.\n")
+	b.WriteString("# Written by iamsync: API-key credentials, members' initial passwords and SCIM tokens. Keep this file out of git.\n")
 	keys := make([]string, 0, len(d.flat))
 	for k := range d.flat {
 		keys = append(keys, k)

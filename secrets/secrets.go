@@ -35,20 +35,26 @@ func (v Value) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"
 // MarshalText redacts (also covers YAML and other text encoders).
 func (v Value) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
-// Credentials is what is stored under an entry name: an API key's pair, or a member's
-// initial login (Email and Password, with AccessKey empty).
+// Credentials is what is stored under an entry name: an API key's pair, a member's initial
+// login (Email and Password, with AccessKey empty), or a SCIM token (TokenID and BearerToken,
+// the rest empty).
 type Credentials struct {
-	AccessKey string
-	SecretKey Value
-	Email     string
-	Password  Value
+	AccessKey   string
+	SecretKey   Value
+	Email       string
+	Password    Value
+	TokenID     string
+	BearerToken Value
 }
 
 // holds is what names the credentials without revealing them: an API key's access key, or a
 // member's email.
 func (c Credentials) holds() string {
-	if c.AccessKey != "" {
+	switch {
+	case c.AccessKey != "":
 		return c.AccessKey
+	case c.TokenID != "":
+		return c.TokenID
 	}
 	return c.Email
 }
