@@ -43,6 +43,9 @@ type Writer interface {
 	UpdateSSHKey(ctx context.Context, id, name string, disabled bool) error
 	DeleteSSHKey(ctx context.Context, id string) error
 	UpdateSecuritySettings(ctx context.Context, s *model.SecuritySettings) error
+	CreateProject(ctx context.Context, name, description string) (string, error)
+	UpdateProject(ctx context.Context, id, description string) error
+	DeleteProject(ctx context.Context, id string) error
 	// Find lists live resources by exact name (API keys: every key of application ID parent),
 	// to settle a create whose outcome was unknown.
 	Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error)
@@ -278,6 +281,8 @@ type handler struct {
 // themselves delete twins through it).
 func handlerOf(k model.Kind) (handler, bool) {
 	switch k {
+	case model.KindProject:
+		return handler{create: createProject, update: updateProject, delete: Writer.DeleteProject}, true
 	case model.KindApplication:
 		return handler{create: createApplication, update: updateApplication, delete: Writer.DeleteApplication}, true
 	case model.KindGroup:

@@ -258,5 +258,5 @@ func resolvePath(env Env, p string) string {
 // the rule cache when there is one.
 func readLive(ctx context.Context, client *live.Client, desired *model.Org, cache *live.RuleCache) (*model.Org, error) {
 	deps := model.DependenciesOf(desired)
-	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RuleCache: cache})
+	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RulesForProject: deps.WantsProjectRules, RuleCache: cache})
 }

@@ -41,6 +41,7 @@ type liveKind struct {
 }
 
 var liveKinds = map[model.Kind]liveKind{
+	model.KindProject: projectKind,
 	model.KindSecuritySettings: {
 		read: func(c *Client, ctx context.Context, _ *errgroup.Group, sem chan struct{}, s *snapshot, _ ReadOptions) (err error) {
 			sem <- struct{}{}

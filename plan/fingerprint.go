@@ -51,7 +51,7 @@ func liveFingerprint(l *model.Org, deps *model.Dependencies) (string, error) {
 		wanted.Add(r)
 	}
 	for _, p := range l.Projects {
-		if deps.WantsProject(p) {
+		if deps.WantsProject(p) && !deps.Wants(p) {
 			wanted.Projects = append(wanted.Projects, p)
 		}
 	}

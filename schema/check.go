@@ -24,7 +24,7 @@ type checker struct {
 	// their kinds' checks for the kinds that refer to them.
 	apps         map[string]*model.Application
 	groupsByName map[string]*model.Group
-	online     *setUses // LoadOnline: every permission set named, where
+	online       *setUses // LoadOnline: every permission set named, where
 }
 
 func (c *checker) add(s src, sub, code string, key model.Key, msg, hint string) {

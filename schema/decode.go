@@ -48,6 +48,7 @@ type sources struct {
 	users    map[*model.User]src
 	sshKeys  map[*model.SSHKey]src
 	settings map[*model.SecuritySettings]src
+	projects map[*model.Project]src
 	// keyExpiry holds the raw expires_in of keys, "never" included, for the checks.
 	keyExpiry map[*model.APIKey]string
 	keyRotate map[*model.APIKey]string
@@ -64,6 +65,7 @@ func newSources() *sources {
 		users:     map[*model.User]src{},
 		sshKeys:   map[*model.SSHKey]src{},
 		settings:  map[*model.SecuritySettings]src{},
+		projects:  map[*model.Project]src{},
 		keyExpiry: map[*model.APIKey]string{},
 		keyRotate: map[*model.APIKey]string{},
 		nestedKey: map[*model.APIKey]bool{},

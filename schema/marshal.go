@@ -18,6 +18,7 @@ type (
 		OrganizationID string            `yaml:"organization_id,omitempty"`
 		Review         string            `yaml:"review,omitempty"`
 		ReviewEvery    string            `yaml:"review_every,omitempty"`
+		Projects       []manifestProject `yaml:"projects,omitempty"`
 		Applications   []manifestApp     `yaml:"applications,omitempty"`
 		Groups         []manifestGroup   `yaml:"groups,omitempty"`
 		Policies       []manifestPolicy  `yaml:"policies,omitempty"`
