@@ -113,10 +113,13 @@ func (df *differ) holdProjects() {
 	}
 	keepsDefault := map[string]bool{} // access keys of declared keys that keep their live default
 	for _, k := range df.d.APIKeys {
-		if k.DefaultProject == "" {
-			keepsDefault[k.ID] = true
-			keepsDefault[k.Key().String()] = true
+		if k.DefaultProject != "" {
+			continue
 		}
+		if k.ID != "" {
+			keepsDefault[k.ID] = true // adopted by access key
+		}
+		keepsDefault[k.Key().String()] = true
 	}
 	for _, k := range df.l.APIKeys {
 		appGone := df.deleted[model.Key{Kind: model.KindApplication, Name: k.Application}]
