@@ -191,7 +191,7 @@ func TestNormalizeCondition(t *testing.T) {
 
 func TestProjectLabels(t *testing.T) {
 	label := ProjectLabels([]*model.Project{
-		{ID: "p1", Name: "web"}, {ID: "p2", Name: "dup"}, {ID: "p3", Name: "dup"}, {ID: "p1", Name: "web"},
+		{Meta: model.Meta{ID: "p1"}, Name: "web"}, {Meta: model.Meta{ID: "p2"}, Name: "dup"}, {Meta: model.Meta{ID: "p3"}, Name: "dup"}, {Meta: model.Meta{ID: "p1"}, Name: "web"},
 	})
 	for ref, want := range map[string]string{"p1": "web", "web": "web", "p2": "p2", "dup": "dup", "nowhere": "nowhere"} {
 		if got := label(ref); got != want {

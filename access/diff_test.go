@@ -135,7 +135,7 @@ func TestDiffLiveAgainstDesiredResolvesIDsAndProjects(t *testing.T) {
 			{Meta: model.Meta{ID: "p-1", Owner: "prod"}, Name: "ops", Principal: model.Principal{Kind: model.PrincipalGroup, Name: "ops", ID: "g-1"}, Rules: []model.Rule{liveBoxed}},
 			{Meta: model.Meta{ID: "p-2", Owner: "prod"}, Name: "by-id", Principal: model.Principal{Kind: model.PrincipalUser, Name: "bob@example.com", ID: "u-1"}, Rules: []model.Rule{orgRule("IAMReadOnly")}},
 		},
-		Projects: []*model.Project{{ID: "p-web", Name: "web"}},
+		Projects: []*model.Project{{Meta: model.Meta{ID: "p-web"}, Name: "web"}},
 		Users:    []*model.User{{Meta: model.Meta{ID: "u-1"}, Email: "bob@example.com"}, {Meta: model.Meta{ID: "u-2"}, Email: "alice@example.com"}},
 	}
 	if rep := Diff(live, Projected(live, desired), opts); !rep.Empty() {

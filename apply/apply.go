@@ -56,6 +56,9 @@ type Writer interface {
 	CreateSCIMToken(ctx context.Context, scimID string) (id string, expiresAt *time.Time, bearer secrets.Value, err error)
 	DeleteSCIMToken(ctx context.Context, id string) error
 	UpdateLoginMethods(ctx context.Context, m *model.LoginMethods) error
+	CreateProject(ctx context.Context, name, description string) (string, error)
+	UpdateProject(ctx context.Context, id, description string) error
+	DeleteProject(ctx context.Context, id string) error
 	// Find lists live resources by exact name (API keys: every key of application ID parent),
 	// to settle a create whose outcome was unknown.
 	Find(ctx context.Context, kind model.Kind, name, parent string) ([]model.Found, error)
@@ -294,6 +297,8 @@ type handler struct {
 // themselves delete twins through it).
 func handlerOf(k model.Kind) (handler, bool) {
 	switch k {
+	case model.KindProject:
+		return handler{create: createProject, update: updateProject, delete: Writer.DeleteProject}, true
 	case model.KindApplication:
 		return handler{create: createApplication, update: updateApplication, delete: Writer.DeleteApplication}, true
 	case model.KindGroup:

@@ -49,9 +49,14 @@ func newResolver(live *model.Org, stack string) *resolver {
 func (r *resolver) set(k model.Key, id string) {
 	r.mu.Lock()
 	r.byKey[k] = id
-	if k.Kind == model.KindUser {
+	switch k.Kind {
+	case model.KindUser:
 		// A member this run created, for the groups and policies that name them.
 		r.users[strings.ToLower(k.Name)] = id
+	case model.KindProject:
+		// A project this run created, for the rules, keys and SSH keys of the later phases
+		// that name it (the plan names it by its name: no other project had it).
+		r.projects.Add(id, k.Name)
 	}
 	r.mu.Unlock()
 }

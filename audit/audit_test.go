@@ -39,7 +39,7 @@ func load(t *testing.T, body string) *model.Org {
 // emptyLive is an organization with projects and a user but no IAM resources.
 func emptyLive() *model.Org {
 	return &model.Org{OrganizationID: orgID,
-		Projects: []*model.Project{{ID: prodID, Name: "prod"}, {ID: stageID, Name: "stage"}, {ID: orgID, Name: "default"}},
+		Projects: []*model.Project{{Meta: model.Meta{ID: prodID}, Name: "prod"}, {Meta: model.Meta{ID: stageID}, Name: "stage"}, {Meta: model.Meta{ID: orgID}, Name: "default"}},
 		Users:    []*model.User{{Meta: model.Meta{ID: aliceID}, Email: "alice@example.com", MFA: true}}}
 }
 

@@ -66,7 +66,19 @@ func driftFindings(desired, live *model.Org, opts Options) ([]Finding, error) {
 			add("IAM004", a, "exists unmanaged; the manifests adopt it at the next apply")
 		}
 	}
+	declared := map[model.Key]bool{}
+	for r := range desired.Resources() {
+		declared[r.Key()] = true
+	}
 	for _, c := range p.Conflicts {
+		if c.Key.Kind == model.KindProject && !declared[c.Key] {
+			// A project the stack no longer declares, which the plan will not delete while
+			// it holds resources (plan/projects.go): drift of IAM003's kind, with why.
+			r := rule("IAM003")
+			out = append(out, Finding{Key: c.Key, ID: c.ID, Code: "IAM003", Severity: r.Severity,
+				Msg: c.Reason, Hint: c.Hint, Source: FromLive})
+			continue
+		}
 		r := rule("IAM004")
 		hint := c.Hint
 		if hint == "" {

@@ -24,16 +24,19 @@ type auditKind struct {
 
 var auditKinds = map[model.Kind]auditKind{
 	model.KindSecuritySettings: {rules: []string{"IAM404"}},
-	model.KindApplication:      {rules: []string{"IAM101", "IAM301"}, unmanaged: true},
-	model.KindUser:             {rules: []string{"IAM401", "IAM402", "IAM405"}},
-	model.KindGroup:            {rules: []string{"IAM302"}, unmanaged: true},
-	model.KindSSHKey:           {rules: []string{"IAM403"}},
-	model.KindAPIKey:           {rules: []string{"IAM201", "IAM202", "IAM203", "IAM301"}, unmanaged: true},
-	model.KindPolicy:           {rules: []string{"IAM101", "IAM102", "IAM103", "IAM104", "IAM105", "IAM301"}, unmanaged: true},
-	model.KindSAML:             {rules: []string{"IAM501", "IAM503"}},
-	model.KindSCIM:             {},
-	model.KindSCIMToken:        {rules: []string{"IAM502"}},
-	model.KindLoginMethods:     {rules: []string{"IAM503"}},
+	// Projects: drift only (every plan reads them, so they are never unread). Not listed as
+	// unmanaged: most organizations make their projects by hand, and would see them all.
+	model.KindProject:      {},
+	model.KindApplication:  {rules: []string{"IAM101", "IAM301"}, unmanaged: true},
+	model.KindUser:         {rules: []string{"IAM401", "IAM402", "IAM405"}},
+	model.KindGroup:        {rules: []string{"IAM302"}, unmanaged: true},
+	model.KindSSHKey:       {rules: []string{"IAM403"}},
+	model.KindAPIKey:       {rules: []string{"IAM201", "IAM202", "IAM203", "IAM301"}, unmanaged: true},
+	model.KindPolicy:       {rules: []string{"IAM101", "IAM102", "IAM103", "IAM104", "IAM105", "IAM301"}, unmanaged: true},
+	model.KindSAML:         {rules: []string{"IAM501", "IAM503"}},
+	model.KindSCIM:         {},
+	model.KindSCIMToken:    {rules: []string{"IAM502"}},
+	model.KindLoginMethods: {rules: []string{"IAM503"}},
 }
 
 // NotRead is a kind the credentials could not read, and what the audit therefore did not check.

@@ -66,3 +66,27 @@ func TestAuditSaysWhichRulesCouldNotRun(t *testing.T) {
 		t.Error("audit changed its input")
 	}
 }
+
+// A project the stack owns and no longer declares is drift (IAM003) even when the plan will
+// not delete it because it still holds resources: the finding says what it holds.
+func TestAuditReportsAHeldProjectAsDrift(t *testing.T) {
+	const projectID = "5e1b2c3d-0000-4000-8000-000000000b00"
+	desired := &model.Org{Stack: "s"}
+	live := &model.Org{OrganizationID: "org",
+		Projects: []*model.Project{{Meta: model.Meta{ID: projectID, Owner: "s"}, Name: "analytics"}},
+		SSHKeys:  []*model.SSHKey{{Meta: model.Meta{ID: "ssh-1"}, Name: "laptop", PublicKey: "ssh-ed25519 AAAA", Project: projectID}},
+	}
+	rep, err := Audit(desired, live, nil, Options{Now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Key.Kind == model.KindProject {
+			got = append(got, f.Code+" "+f.Msg)
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "IAM003 ") || !strings.Contains(got[0], `it still holds SSH key "laptop"`) {
+		t.Errorf("project findings = %q, want one IAM003 naming the SSH key it holds", got)
+	}
+}

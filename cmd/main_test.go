@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	account "github.com/scaleway/scaleway-sdk-go/api/account/v3"
 	iam "github.com/scaleway/scaleway-sdk-go/api/iam/v1alpha1"
 	secret "github.com/scaleway/scaleway-sdk-go/api/secret/v1beta1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
@@ -395,6 +396,8 @@ func asDenied(err error, target **scw.DeniedAuthenticationError) bool {
 //	emu rules POLICY SET...             replace the rules of policy POLICY by one organization-wide rule of SETs
 //	emu grant APP SET...                a new policy giving application APP the SETs organization-wide
 //	emu secret NAME                     a Secret Manager secret NAME in the default project that no stack owns
+//	emu project NAME [DESCRIPTION]      create a project no stack owns
+//	emu projectgrant APP PROJECT SET... a new policy "grant-APP" giving application APP the SETs on project PROJECT
 //	emu fail METHOD ROUTE KIND N        the next N answers of route "METHOD ROUTE" are the fault KIND (500, 503, ...)
 func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 && !(len(args) == 1 && args[0] == "scim") {
@@ -488,6 +491,21 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 		app := findID(ts, api, o.OrganizationID, "application", args[1])
 		_, err = api.CreatePolicy(&iam.CreatePolicyRequest{Name: "grant-" + args[1], OrganizationID: o.OrganizationID, ApplicationID: &app,
 			Rules: []*iam.RuleSpecs{{PermissionSetNames: &sets, OrganizationID: &o.OrganizationID}}})
+	case "project":
+		desc := ""
+		if len(args) > 2 {
+			desc = args[2]
+		}
+		_, err = account.NewProjectAPI(client).CreateProject(&account.ProjectAPICreateProjectRequest{Name: args[1], Description: desc, OrganizationID: o.OrganizationID})
+	case "projectgrant":
+		if len(args) < 4 {
+			ts.Fatalf("usage: emu projectgrant APP PROJECT SET...")
+		}
+		sets := args[3:]
+		app := findID(ts, api, o.OrganizationID, "application", args[1])
+		projects := []string{findProjectID(ts, client, o.OrganizationID, args[2])}
+		_, err = api.CreatePolicy(&iam.CreatePolicyRequest{Name: "grant-" + args[1], OrganizationID: o.OrganizationID, ApplicationID: &app,
+			Rules: []*iam.RuleSpecs{{PermissionSetNames: &sets, ProjectIDs: &projects}}})
 	case "secret":
 		_, err = secret.NewAPI(client).CreateSecret(&secret.CreateSecretRequest{Region: scw.RegionFrPar, ProjectID: o.ProjectID, Name: args[1]})
 	case "fail":
@@ -502,7 +520,12 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 3 {
 			ts.Fatalf("usage: emu %s KIND NAME", args[0])
 		}
-		id := findID(ts, api, o.OrganizationID, args[1], args[2])
+		id := ""
+		if args[1] == "project" {
+			id = findProjectID(ts, client, o.OrganizationID, args[2])
+		} else {
+			id = findID(ts, api, o.OrganizationID, args[1], args[2])
+		}
 		env := "ID_" + strings.NewReplacer("-", "_", ".", "_").Replace(args[1]+"_"+args[2])
 		if args[0] == "saveid" {
 			ts.Setenv(env, id)
@@ -537,6 +560,19 @@ func emuCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if (err != nil) != neg {
 		ts.Fatalf("emu %v: %v", args, err)
 	}
+}
+
+// findProjectID is the ID of the one project named name.
+func findProjectID(ts *testscript.TestScript, client *scw.Client, org, name string) string {
+	r, err := account.NewProjectAPI(client).ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: org, Name: &name}, scw.WithAllPages())
+	ts.Check(err)
+	for _, p := range r.Projects {
+		if p.Name == name {
+			return p.ID
+		}
+	}
+	ts.Fatalf("no project named %s", name)
+	return ""
 }
 
 func findID(ts *testscript.TestScript, api *iam.API, org, kind, name string) string {

@@ -266,6 +266,6 @@ func readLive(ctx context.Context, client *live.Client, desired *model.Org, cach
 			locked[strings.ToLower(u.Email)] = true
 		}
 	}
-	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RuleCache: cache,
+	return client.Read(ctx, live.ReadOptions{RulesFor: deps.WantsRules, RulesForGroup: deps.WantsGroupRules, RulesForProject: deps.WantsProjectRules, RuleCache: cache,
 		SessionsFor: func(email string) bool { return locked[email] }})
 }

@@ -35,9 +35,10 @@ type File struct {
 	Data []byte
 }
 
-// Export writes live as manifests: applications.yaml (with their API keys), groups.yaml,
-// policies.yaml, users.yaml, ssh_keys.yaml, security_settings.yaml and identity_provider.yaml
-// (SAML, SCIM and its tokens, login methods), each a complete manifest (version and stack), empty kinds left out. Project
+// Export writes live as manifests: projects.yaml, applications.yaml (with their API keys),
+// groups.yaml, policies.yaml, users.yaml, ssh_keys.yaml, security_settings.yaml and
+// identity_provider.yaml (SAML, SCIM and its tokens, login methods), each a complete manifest
+// (version and stack), empty kinds left out. Project
 // IDs become project names where the name is unique, users are emails, permission sets sorted;
 // comments say what the format cannot carry (a key's secret is never readable).
 func Export(live *model.Org, opts Options) ([]File, error) {
@@ -91,7 +92,7 @@ func Unexported(live *model.Org) []string {
 }
 
 // exportFiles are the files Export writes, in this order, each left out when empty.
-var exportFiles = []string{"applications.yaml", "groups.yaml", "policies.yaml", "users.yaml", "ssh_keys.yaml", "security_settings.yaml",
+var exportFiles = []string{"projects.yaml", "applications.yaml", "groups.yaml", "policies.yaml", "users.yaml", "ssh_keys.yaml", "security_settings.yaml",
 	"identity_provider.yaml"}
 
 // exportKind is what export knows of one kind: the one table a new kind is added to in this
@@ -106,6 +107,18 @@ type exportKind struct {
 }
 
 var exportKinds = map[model.Kind]exportKind{
+	// Projects the stack owns, and those nobody owns with adopt: true, as every kind; never
+	// the default project (provider-managed: take leaves it out), which references name
+	// without anyone managing it.
+	model.KindProject: {"projects.yaml", func(x *exporter, o, into *model.Org) {
+		for _, p := range o.Projects {
+			adopt, ok := x.take(p.Meta, x.comments, "project/"+p.Name)
+			if !ok {
+				continue
+			}
+			into.Projects = append(into.Projects, &model.Project{Meta: model.Meta{Adopt: adopt}, Name: p.Name, Description: p.Description})
+		}
+	}},
 	model.KindApplication: {"applications.yaml", func(x *exporter, o, into *model.Org) {
 		for _, a := range o.Applications {
 			adopt, ok := x.take(a.Meta, x.comments, "application/"+a.Name)

@@ -173,7 +173,7 @@ func TestExportRoundTrip(t *testing.T) {
 			t.Errorf("identity_provider.yaml lacks the token, the certificate or the login methods:\n%s", f.Data)
 		}
 	}
-	if strings.Join(names, ",") != "applications.yaml,groups.yaml,policies.yaml,users.yaml,ssh_keys.yaml,security_settings.yaml,identity_provider.yaml" {
+	if strings.Join(names, ",") != "projects.yaml,applications.yaml,groups.yaml,policies.yaml,users.yaml,ssh_keys.yaml,security_settings.yaml,identity_provider.yaml" {
 		t.Errorf("files = %v", names)
 	}
 	desired, ds := schema.Load([]string{dir})
@@ -195,9 +195,10 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 	}
 	// 7 applications (6 + the emulator's owner), 10 keys (9 + the owner's), 3 groups, 6 policies,
-	// 2 members (the owner is read-only), 1 SSH key; the security settings match as they are.
-	if counts[plan.Adopt] != 29 {
-		t.Errorf("adoptions = %d, want 29", counts[plan.Adopt])
+	// 2 members (the owner is read-only), 1 SSH key, 2 projects (prod and staging; never the
+	// default one); the security settings match as they are.
+	if counts[plan.Adopt] != 31 {
+		t.Errorf("adoptions = %d, want 31", counts[plan.Adopt])
 	}
 
 	res := apply.Apply(ctx, client, p, apply.Options{Stack: "adopted", Live: before, Secrets: secrets.Open(filepath.Join(dir, "s.env"))})
@@ -224,6 +225,9 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		for _, u := range o.Users {
 			m[u.Key().String()] = u.ID
+		}
+		for _, p := range o.Projects {
+			m[p.Key().String()] = p.ID
 		}
 		for _, k := range o.SSHKeys {
 			m[k.Key().String()] = k.ID

@@ -36,9 +36,6 @@ func (s *snapshot) toModel(orgID string, opts ReadOptions) *model.Org {
 		liveKinds[k].convert(s, o, ix)
 	}
 	o.Quotas, o.QuotasUnread = s.quotas(), s.quotaUnread
-	for _, p := range s.projects {
-		o.Projects = append(o.Projects, &model.Project{ID: p.ID, Name: p.Name})
-	}
 	o.RunningAsUser = s.runningAs()
 	o.Normalize()
 	return o

@@ -41,6 +41,7 @@ type liveKind struct {
 }
 
 var liveKinds = map[model.Kind]liveKind{
+	model.KindProject: projectKind,
 	// The federation kinds (federation.go): SAML, SCIM and login methods exist once and are
 	// never found by name (a create that finds one set up takes it).
 	model.KindSAML: {read: readSAML, unreadable: federationUnreadable, convert: convertSAML,

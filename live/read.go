@@ -29,6 +29,11 @@ type ReadOptions struct {
 	// group's members change (model.Dependencies.WantsGroupRules). They are read once the
 	// groups are listed (groups.go).
 	RulesForGroup func(name, owner string) bool
+	// RulesForProject, with RulesFor, selects by name and owning stack the projects a plan
+	// may delete (model.Dependencies.WantsProjectRules): when it selects one, the rules of
+	// every policy are read, so that the plan can name the rules still scoped to it
+	// (projects.go).
+	RulesForProject func(name, owner string) bool
 	// RuleCache, when set, reuses the rules of policies that cannot have changed since they
 	// were last read (rulecache.go); nil reads every selected policy's rules.
 	RuleCache *RuleCache
@@ -110,23 +115,13 @@ func (c *Client) fetch(ctx context.Context, opts ReadOptions) (*snapshot, error)
 		}
 		return err
 	})
-	g.Go(func() (err error) {
-		s.projects, err = listAll(gctx, sem, c.maxObjects, "projects", func(page int32) ([]*account.Project, uint32, error) {
-			r, err := c.projects.ListProjects(&account.ProjectAPIListProjectsRequest{OrganizationID: org, Page: &page, PageSize: &size}, scw.WithContext(gctx))
-			if err != nil {
-				return nil, 0, err
-			}
-			return r.Projects, uint32(r.TotalCount), nil
-		}, func(p *account.Project) string { return p.ID })
-		if err == nil {
-			s.cache.setProjects(s.projects)
-		}
-		return err
-	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if err := c.fetchGroupRules(ctx, s, opts, sem); err != nil {
+		return nil, err
+	}
+	if err := c.fetchProjectRules(ctx, s, opts, sem); err != nil {
 		return nil, err
 	}
 	s.cache.save(s.policies)

@@ -158,6 +158,13 @@ func (d *Dependencies) WantsGroupRules(name, owner string) bool {
 	return d.wants(Key{Kind: KindGroup, Name: name}, "", owner)
 }
 
+// WantsProjectRules reports whether the live project named name, owned by owner, is one a plan
+// may delete: the stack's, and no longer declared. The reader then reads every policy's rules,
+// since a rule scoped to the project, whoever owns the policy, keeps it from being deleted.
+func (d *Dependencies) WantsProjectRules(name, owner string) bool {
+	return owner != "" && owner == d.Stack && !d.keys[Key{Kind: KindProject, Name: name}]
+}
+
 func (d *Dependencies) wants(k Key, id, owner string) bool {
 	return (owner != "" && owner == d.Stack) || d.keys[k] || (id != "" && d.ids[id])
 }

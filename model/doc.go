@@ -11,6 +11,17 @@ package model
 //   - model: the Kind and its place in Kinds, kindNouns, kindSpecs (resource.go); Project gains
 //     Meta and Key(); its sort in Normalize; deps.go makes a project reference a RefResource
 //     (model.go, resource.go, normalize.go, deps.go).
+//
+// Done (issue 17), it took: model (Kind, kindNouns, kindSpecs, Project with Meta, the
+// description marker in ownership.go, ProjectIDs.Add; references stayed RefProject, since a
+// project may be named by ID, and deps.go gained WantsProjectRules), schema (decode_projects.go,
+// one line each in kinds.go, decode.go, marshal.go, the JSON Schema), plan (projects.go, one
+// line in kinds.go; resolveDesired names declared projects, checkReferences refuses a dropped
+// one, holdProjects keeps a project that holds resources), apply (projects.go, handlerOf, three
+// Writer methods, resolver.set), live (projects.go took over the projects list from read.go),
+// audit (auditKinds; drift.go reports a held project as IAM003), export (exportKinds,
+// projects.yaml); cmd nothing but its test helpers. The project-specific rules, not the seam,
+// are most of the new code.
 //   - schema: schemaKinds (kinds.go) with its decode, marshal and check functions (decode.go,
 //     marshal.go, check_kinds.go), its map in sources, and its section in iamsync.schema.json.
 //   - plan: kindDiffs (kinds.go) with its fields function; projects carry no tags, so an

@@ -21,12 +21,16 @@ const (
 	// KindSecuritySettings is the organization's security settings: one per organization,
 	// first, since they bound the expiry of the API keys created after them.
 	KindSecuritySettings Kind = "security_settings"
-	KindApplication      Kind = "application"
-	KindUser             Kind = "user"
-	KindGroup            Kind = "group"
-	KindSSHKey           Kind = "ssh_key"
-	KindAPIKey           Kind = "api_key"
-	KindPolicy           Kind = "policy"
+	// KindProject is an Account project: before every kind that may name one (SSH keys,
+	// API keys' default project, policies' rules), so that those may name a project created
+	// by the same apply; deleted last, once nothing this plan keeps refers to it.
+	KindProject     Kind = "project"
+	KindApplication Kind = "application"
+	KindUser        Kind = "user"
+	KindGroup       Kind = "group"
+	KindSSHKey      Kind = "ssh_key"
+	KindAPIKey      Kind = "api_key"
+	KindPolicy      Kind = "policy"
 	// The organization's identity federation (federation.go): SAML before the login methods
 	// that may turn SAML login on, SCIM before its tokens.
 	KindSAML         Kind = "saml"
@@ -36,7 +40,7 @@ const (
 )
 
 // Kinds lists every kind in dependency order (creations run in this order, deletions in reverse).
-var Kinds = []Kind{KindSecuritySettings, KindApplication, KindUser, KindGroup, KindSSHKey, KindAPIKey, KindPolicy,
+var Kinds = []Kind{KindSecuritySettings, KindProject, KindApplication, KindUser, KindGroup, KindSSHKey, KindAPIKey, KindPolicy,
 	KindSAML, KindSCIM, KindSCIMToken, KindLoginMethods}
 
 // Count says n resources of kind k in words: "1 application", "3 policies", "2 SSH keys".
@@ -56,6 +60,7 @@ func (k Kind) Count(n int) string {
 
 var kindNouns = map[Kind][2]string{
 	KindSecuritySettings: {"security settings", "security settings"},
+	KindProject:          {"project", "projects"},
 	KindApplication:      {"application", "applications"},
 	KindUser:             {"member", "members"},
 	KindGroup:            {"group", "groups"},
@@ -192,7 +197,9 @@ type Org struct {
 	SCIM         *SCIM         `json:"scim,omitempty"`
 	SCIMTokens   []*SCIMToken  `json:"scim_tokens,omitempty"`
 	LoginMethods *LoginMethods `json:"login_methods,omitempty"`
-	// Projects are a lookup, filled on live values only: manifests name them, never create them.
+	// Projects are Account projects. On live values every project of the organization is
+	// listed (the default one too: references are resolved among them, whoever manages
+	// them); on desired values, the projects the manifests declare (projects:).
 	Projects []*Project `json:"projects,omitempty"`
 	// RunningAsUser is the ID of the user whose personal API key iamsync runs with, when it does
 	// (live only): the plan never deletes or locks that user.
@@ -347,11 +354,18 @@ type APIKey struct {
 // Key addresses k.
 func (k *APIKey) Key() Key { return Key{Kind: KindAPIKey, Parent: k.Application, Name: k.Name} }
 
-// Project is an Account project (lookup only).
+// Project is an Account project. Projects have no tags: ownership is a marker at the end of
+// the description (ownership.go), and Description is the description without it. The
+// organization's default project, whose ID is the organization's (BEHAVIOUR.md §4), is
+// Managed on live values: iamsync never changes nor deletes it.
 type Project struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	Meta
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 }
+
+// Key addresses p.
+func (p *Project) Key() Key { return Key{Kind: KindProject, Name: p.Name} }
 
 // User is an organization member (lookup only: users are invited, never created by iamsync).
 //

@@ -87,3 +87,28 @@ func ParseKeyDescription(s string) (desc, stack, name string, ok bool) {
 	km, ok := ParseKeyMarker(s)
 	return km.Desc, km.Stack, km.Name, ok
 }
+
+// Projects have no tags either: their marker, "[iamsync:STACK]", ends the description, as API
+// keys' does (the name stays the project's own: it is what consoles, CLIs and references
+// show). A project without it belongs to nobody.
+var projectMarker = regexp.MustCompile(`\s*\[iamsync:([A-Za-z0-9_.-]+)\]$`)
+
+// ProjectDescription is the live description of a project owned by stack, with the user's
+// description desc in front.
+func ProjectDescription(desc, stack string) string {
+	m := "[iamsync:" + stack + "]"
+	if desc == "" {
+		return m
+	}
+	return desc + " " + m
+}
+
+// ParseProjectDescription splits a live project description into the user's description and
+// the owning stack ("" when the project carries no marker).
+func ParseProjectDescription(s string) (desc, stack string) {
+	m := projectMarker.FindStringSubmatchIndex(s)
+	if m == nil {
+		return s, ""
+	}
+	return s[:m[0]], s[m[2]:m[3]]
+}

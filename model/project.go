@@ -22,7 +22,8 @@ func ProjectLabels(projects []*Project) func(ref string) string {
 	seen := map[string]bool{}
 	var uniq []*Project
 	for _, p := range projects {
-		if p == nil || seen[p.ID] {
+		if p == nil || p.ID == "" || seen[p.ID] {
+			// No ID: a declared project not created yet, which no reference can name by ID.
 			continue
 		}
 		seen[p.ID] = true
@@ -55,13 +56,21 @@ type ProjectIDs struct {
 func NewProjectIDs(projects []*Project) *ProjectIDs {
 	r := &ProjectIDs{ids: map[string]bool{}, byName: map[string][]string{}}
 	for _, p := range projects {
-		if p == nil || r.ids[p.ID] {
-			continue
+		if p != nil && p.ID != "" {
+			r.Add(p.ID, p.Name)
 		}
-		r.ids[p.ID] = true
-		r.byName[p.Name] = append(r.byName[p.Name], p.ID)
 	}
 	return r
+}
+
+// Add indexes one more project: apply's resolver learns the projects its run creates, so that
+// the later phases' references to them resolve.
+func (r *ProjectIDs) Add(id, name string) {
+	if r.ids[id] {
+		return
+	}
+	r.ids[id] = true
+	r.byName[name] = append(r.byName[name], id)
 }
 
 // ID returns the ID ref names: ref itself when it is a project's ID, else the ID of the one

@@ -88,6 +88,12 @@ var kindSpecs = map[Kind]kindSpec{
 		add:  func(o *Org, r Resource) { o.SecuritySettings = r.(*SecuritySettings) },
 		drop: func(o *Org) { o.SecuritySettings = nil },
 	},
+	KindProject: {
+		new:  func() Resource { return new(Project) },
+		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Projects, y) },
+		add:  func(o *Org, r Resource) { o.Projects = append(o.Projects, r.(*Project)) },
+		drop: func(o *Org) { o.Projects = nil },
+	},
 	KindUser: {
 		new:  func() Resource { return new(User) },
 		each: func(o *Org, y func(Resource) bool) bool { return eachOf(o.Users, y) },

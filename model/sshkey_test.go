@@ -51,7 +51,7 @@ func TestResourcesVisitsEveryKindInOrder(t *testing.T) {
 	o := &Org{
 		Policies: []*Policy{{Name: "p"}}, APIKeys: []*APIKey{{Application: "a", Name: "k"}},
 		SSHKeys: []*SSHKey{{Name: "s"}}, Groups: []*Group{{Name: "g"}}, Users: []*User{{Email: "u@x"}},
-		Applications: []*Application{{Name: "a"}}, SecuritySettings: settings,
+		Applications: []*Application{{Name: "a"}}, SecuritySettings: settings, Projects: []*Project{{Name: "pr"}},
 		SAML: &SAML{}, SCIM: &SCIM{}, SCIMTokens: []*SCIMToken{{Name: "t"}}, LoginMethods: &LoginMethods{},
 	}
 	var kinds []Kind

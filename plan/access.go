@@ -32,7 +32,9 @@ func (df *differ) afterApply() *model.Org {
 			acting[liveRef{a.Key.Kind, a.ID}] = a
 		}
 	}
-	out := &model.Org{OrganizationID: df.l.OrganizationID, Stack: df.stack, Projects: df.l.Projects}
+	// Projects are resources too: the projected organization's are live's, less the ones
+	// deleted, plus the ones created.
+	out := &model.Org{OrganizationID: df.l.OrganizationID, Stack: df.stack}
 	for r := range df.l.Resources() {
 		a, ok := acting[liveRef{r.Key().Kind, r.Metadata().ID}]
 		switch {

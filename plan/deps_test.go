@@ -44,7 +44,7 @@ func TestSavedPlanDependencies(t *testing.T) {
 				{Meta: model.Meta{ID: "SCWOTHER"}, Application: "unrelated", Name: "SCWOTHER"},
 			},
 			Policies: []*model.Policy{{Meta: model.Meta{ID: "pol-other"}, Name: "unrelated-policy"}},
-			Projects: []*model.Project{{ID: "prj-web", Name: "web"}, {ID: "prj-other", Name: "other"}},
+			Projects: []*model.Project{{Meta: model.Meta{ID: "prj-web"}, Name: "web"}, {Meta: model.Meta{ID: "prj-other"}, Name: "other"}},
 			Users:    []*model.User{{Meta: model.Meta{ID: "u-alice"}, Email: "alice@example.com"}, {Meta: model.Meta{ID: "u-bob"}, Email: "bob@example.com"}},
 		}
 	}
@@ -84,7 +84,7 @@ func TestSavedPlanDependencies(t *testing.T) {
 		}, false},
 		{"a project named by name", func(o *model.Org) { o.Projects[0].ID = "prj-web-2" }, false},
 		{"a new project taking a referenced name", func(o *model.Org) {
-			o.Projects = append(o.Projects, &model.Project{ID: "prj-web-dup", Name: "web"})
+			o.Projects = append(o.Projects, &model.Project{Meta: model.Meta{ID: "prj-web-dup"}, Name: "web"})
 		}, true},
 		{"a user named by email", func(o *model.Org) { o.Users[0].ID = "u-alice-2" }, false},
 	}

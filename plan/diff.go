@@ -70,7 +70,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 	var errs errList
 	checkDesired(d, &errs)
 	coexisting := coexist(d, l)
-	resolveDesired(d, newLookups(l), &errs)
+	resolveDesired(d, newLookups(d, l), &errs)
 	resolveManagedGroups(d, l, &errs)
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -112,6 +112,7 @@ func Diff(desired, live *model.Org, opts Options) (*Plan, error) {
 		df.resource(r, &errs)
 	}
 	df.deletions()
+	df.holdProjects()
 	df.protectSelf()
 	df.protectSelfUser()
 	df.checkReferences(&errs)
@@ -372,9 +373,17 @@ func (df *differ) checkReferences(errs *errList) {
 			deletedUsers[strings.ToLower(k.Name)] = true
 		}
 	}
+	deletedProjects := map[string]bool{} // names and IDs of the projects this plan deletes
+	for _, p := range df.l.Projects {
+		if df.deleted[p.Key()] && p.Owner == df.stack {
+			deletedProjects[p.Name], deletedProjects[p.ID] = true, true
+		}
+	}
 	for _, ref := range df.deps.Refs {
 		to := ref.To
 		switch {
+		case ref.Kind == model.RefProject && deletedProjects[ref.Name] && !declared[model.Key{Kind: model.KindProject, Name: ref.Name}]:
+			errs.add(ref.Pos, ref.From, "%s: project %s is owned by this stack but no longer declared, so this plan deletes it: declare it under projects:, or stop referring to it", ref.What, escape.Quote(ref.Name))
 		case ref.Kind == model.RefUser && deletedUsers[strings.ToLower(ref.Name)]:
 			errs.add(ref.Pos, ref.From, "%s: user %s is owned by this stack but no longer declared, so this plan deletes them: declare them under users:, or stop referring to them", ref.What, escape.Quote(ref.Name))
 		case ref.Kind == model.RefID:

@@ -56,8 +56,12 @@ func TestDiffNoChanges(t *testing.T) {
 	}{
 		{"sample", sample},
 		{"empty", func() *model.Org { return &model.Org{Stack: "prod"} }},
-		{"only lookups", func() *model.Org {
-			return &model.Org{Stack: "prod", Projects: testProjects}
+		{"declared projects, named before they exist", func() *model.Org {
+			o := sample()
+			o.Projects = []*model.Project{{Name: "analytics", Description: "Data team"}, {Name: "scratch"}}
+			o.Policies[0].Rules[0].Projects = append(o.Policies[0].Rules[0].Projects, "analytics")
+			o.APIKeys[0].DefaultProject = "scratch"
+			return o
 		}},
 	}
 	for _, tt := range tests {
@@ -346,7 +350,7 @@ func TestDiffErrors(t *testing.T) {
 		{"reserved tag", func(d, l *model.Org) { d.Applications[0].Tags = []string{"iamsync-stack=other"} }, "reserved"},
 		{"unknown project", func(d, l *model.Org) { d.APIKeys[0].DefaultProject = "nope" }, `no project named or with ID "nope"`},
 		{"ambiguous project", func(d, l *model.Org) {
-			l.Projects = append(l.Projects, &model.Project{ID: "other-web", Name: "web"})
+			l.Projects = append(l.Projects, &model.Project{Meta: model.Meta{ID: "other-web"}, Name: "web"})
 		}, `2 projects are named "web"`},
 		{"unknown user", func(d, l *model.Org) { d.Policies[1].Principal.Name = "carol@example.com" }, `no user with email "carol@example.com"`},
 		{"unknown application", func(d, l *model.Org) { d.Groups[0].Members.Applications = []string{"ghost"} }, `no application named "ghost"`},
@@ -457,21 +461,22 @@ func TestRead(t *testing.T) {
 		name, in, want string
 	}{
 		{"other version", `{"format_version": 2, "actions": []}`, "format version 2 is not supported"},
-		{"version 3, before the new kinds were counted", `{"format_version": 3, "actions": []}`, "format version 3 is not supported (this iamsync reads version 7): run plan again"},
-		{"version 5, before console_sessions and members_from", `{"format_version": 5, "actions": []}`, "format version 5 is not supported (this iamsync reads version 7): run plan again"},
-		{"version 6, before the federation kinds", `{"format_version": 6, "actions": []}`, "format version 6 is not supported (this iamsync reads version 7): run plan again"},
-		{"version 4, with project IDs and project_names", `{"format_version": 4, "actions": [], "project_names": {"p": "web"}}`, "format version 4 is not supported (this iamsync reads version 7): run plan again"},
+		{"version 3, before the new kinds were counted", `{"format_version": 3, "actions": []}`, "format version 3 is not supported (this iamsync reads version 8): run plan again"},
+		{"version 5, before console_sessions and members_from", `{"format_version": 5, "actions": []}`, "format version 5 is not supported (this iamsync reads version 8): run plan again"},
+		{"version 6, before the federation kinds", `{"format_version": 6, "actions": []}`, "format version 6 is not supported (this iamsync reads version 8): run plan again"},
+		{"version 7, before projects were a kind", `{"format_version": 7, "actions": []}`, "format version 7 is not supported (this iamsync reads version 8): run plan again"},
+		{"version 4, with project IDs and project_names", `{"format_version": 4, "actions": [], "project_names": {"p": "web"}}`, "format version 4 is not supported (this iamsync reads version 8): run plan again"},
 		{"no version", `{"actions": []}`, "no format_version"},
 		{"not JSON", `plan`, "not a JSON plan"},
-		{"unknown field", `{"format_version": 7, "surprise": true}`, `unknown field "surprise"`},
-		{"unknown op", `{"format_version": 7, "actions": [{"op": "explode", "key": {"kind": "group", "name": "g"}}]}`, `unknown op "explode"`},
-		{"unknown field in an action", `{"format_version": 7, "actions": [{"op": "delete", "id": "x", "key": {"kind": "group", "name": "g"}, "group": {}}]}`, `unknown field "group"`},
-		{"unknown field in a resource", `{"format_version": 7, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "g", "owner_id": "x"}}]}`, `unknown field "owner_id"`},
-		{"unknown kind", `{"format_version": 7, "actions": [{"op": "create", "key": {"kind": "robot", "name": "g"}, "resource": {"name": "g"}}]}`, `unknown resource kind "robot"`},
-		{"unknown field name", `{"format_version": 7, "actions": [{"op": "update", "id": "x", "key": {"kind": "group", "name": "g"}, "changes": [{"field": "colour"}], "resource": {"name": "g"}}]}`, `unknown field "colour"`},
-		{"resource of another key", `{"format_version": 7, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "h"}}]}`, "the resource is group/h, not group/g"},
-		{"delete without ID", `{"format_version": 7, "actions": [{"op": "delete", "key": {"kind": "group", "name": "g"}}]}`, "needs the live ID"},
-		{"create without resource", `{"format_version": 7, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}}]}`, "carries the resource"},
+		{"unknown field", `{"format_version": 8, "surprise": true}`, `unknown field "surprise"`},
+		{"unknown op", `{"format_version": 8, "actions": [{"op": "explode", "key": {"kind": "group", "name": "g"}}]}`, `unknown op "explode"`},
+		{"unknown field in an action", `{"format_version": 8, "actions": [{"op": "delete", "id": "x", "key": {"kind": "group", "name": "g"}, "group": {}}]}`, `unknown field "group"`},
+		{"unknown field in a resource", `{"format_version": 8, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "g", "owner_id": "x"}}]}`, `unknown field "owner_id"`},
+		{"unknown kind", `{"format_version": 8, "actions": [{"op": "create", "key": {"kind": "robot", "name": "g"}, "resource": {"name": "g"}}]}`, `unknown resource kind "robot"`},
+		{"unknown field name", `{"format_version": 8, "actions": [{"op": "update", "id": "x", "key": {"kind": "group", "name": "g"}, "changes": [{"field": "colour"}], "resource": {"name": "g"}}]}`, `unknown field "colour"`},
+		{"resource of another key", `{"format_version": 8, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}, "resource": {"name": "h"}}]}`, "the resource is group/h, not group/g"},
+		{"delete without ID", `{"format_version": 8, "actions": [{"op": "delete", "key": {"kind": "group", "name": "g"}}]}`, "needs the live ID"},
+		{"create without resource", `{"format_version": 8, "actions": [{"op": "create", "key": {"kind": "group", "name": "g"}}]}`, "carries the resource"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -481,7 +486,7 @@ func TestRead(t *testing.T) {
 			}
 		})
 	}
-	p, err := Read(strings.NewReader(`{"format_version": 7, "stack": "s"}`))
+	p, err := Read(strings.NewReader(`{"format_version": 8, "stack": "s"}`))
 	if err != nil || !p.Empty() || p.Actions == nil {
 		t.Errorf("minimal plan: %+v, %v", p, err)
 	}

@@ -59,7 +59,7 @@ func liveFingerprint(l *model.Org, deps *model.Dependencies, idp map[string]bool
 		wanted.Add(r)
 	}
 	for _, p := range l.Projects {
-		if deps.WantsProject(p) {
+		if deps.WantsProject(p) && !deps.Wants(p) {
 			wanted.Projects = append(wanted.Projects, p)
 		}
 	}

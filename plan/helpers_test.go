@@ -15,9 +15,9 @@ import (
 // Lookups shared by the hand-built tests and the fuzz target.
 var (
 	testProjects = []*model.Project{
-		{ID: "5e1b2c3d-0000-4000-8000-00000000a001", Name: "web"},
-		{ID: "5e1b2c3d-0000-4000-8000-00000000a002", Name: "data"},
-		{ID: "5e1b2c3d-0000-4000-8000-00000000a000", Name: "default"},
+		{Meta: model.Meta{ID: "5e1b2c3d-0000-4000-8000-00000000a001"}, Name: "web"},
+		{Meta: model.Meta{ID: "5e1b2c3d-0000-4000-8000-00000000a002"}, Name: "data"},
+		{Meta: model.Meta{ID: "5e1b2c3d-0000-4000-8000-00000000a000"}, Name: "default"},
 	}
 	testUsers = []*model.User{
 		{Meta: model.Meta{ID: "7a000000-0000-4000-8000-0000000000a1"}, Email: "alice@example.com"},
@@ -53,7 +53,13 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 	l := mustClone(t, desired)
 	l.Stack = ""
 	l.OrganizationID = "0a000000-0000-4000-8000-000000000000"
+	// The organization's projects, owned by nobody, then the declared ones, owned by the stack.
 	l.Projects = append([]*model.Project{}, testProjects...)
+	for i, p := range desired.Projects {
+		c := *p
+		c.Meta = model.Meta{ID: fmt.Sprintf("5e1b2c3d-0000-4000-8000-%012x", 0xb00+i), Owner: desired.Stack}
+		l.Projects = append(l.Projects, &c)
+	}
 	// Members the manifests declare exist, owned by the stack; the test users are the
 	// organization's other members, owned by nobody.
 	declaredUsers := l.Users
@@ -70,7 +76,7 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 		l.Users = append(l.Users, u)
 	}
 	projectID := func(ref string) string {
-		for _, p := range testProjects {
+		for _, p := range l.Projects {
 			if p.ID == ref || p.Name == ref {
 				return p.ID
 			}
@@ -147,6 +153,13 @@ func liveFrom(t testing.TB, desired *model.Org) *model.Org {
 		}
 		slices.Reverse(p.Rules)
 	}
+	for i, k := range l.SSHKeys {
+		own(&k.Meta, "ssh-"+strings.Repeat("0", i)+k.Name)
+		if k.Project == "" {
+			k.Project = l.OrganizationID
+		}
+		k.Project = projectID(k.Project)
+	}
 	for i, k := range l.APIKeys {
 		id := k.ID
 		if id == "" {
@@ -179,6 +192,8 @@ func declaredOnly(t testing.TB, o *model.Org) *model.Org {
 	c.Groups = slices.DeleteFunc(c.Groups, func(g *model.Group) bool { return strings.HasPrefix(g.Name, "external-") })
 	// Users nobody owns are the organization's other members, not declared ones.
 	c.Users = slices.DeleteFunc(c.Users, func(u *model.User) bool { return u.Owner == "" })
+	// So are the projects nobody owns: the organization's, which manifests only name.
+	c.Projects = slices.DeleteFunc(c.Projects, func(p *model.Project) bool { return p.Owner == "" })
 	return c
 }
 
@@ -186,7 +201,12 @@ func declaredOnly(t testing.TB, o *model.Org) *model.Org {
 // desired names by ID.
 func externalsOnly(t testing.TB, desired *model.Org) *model.Org {
 	l := liveFrom(t, desired)
-	out := &model.Org{Projects: l.Projects, Users: l.Users}
+	out := &model.Org{Users: l.Users}
+	for _, p := range l.Projects {
+		if p.Owner == "" {
+			out.Projects = append(out.Projects, p) // the organization's, not the declared ones
+		}
+	}
 	for _, a := range l.Applications {
 		if strings.HasPrefix(a.Name, "external-") {
 			out.Applications = append(out.Applications, a)

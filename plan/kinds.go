@@ -38,6 +38,7 @@ type kindDiff struct {
 
 var kindDiffs = map[model.Kind]kindDiff{
 	model.KindSecuritySettings: {fields: securitySettingsFields, singleton: true},
+	model.KindProject:          {fields: projectFields},
 	model.KindApplication:      {fields: applicationFields},
 	model.KindUser:             {fields: userFields, adoptUnowned: true},
 	model.KindGroup:            {fields: groupFields},

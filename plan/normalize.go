@@ -96,25 +96,38 @@ func (l errList) err() error {
 	return errors.Join(errs...)
 }
 
-// lookups indexes live's projects and users.
+// lookups indexes live's projects and users, and the projects the manifests declare.
 type lookups struct {
 	projects *model.ProjectIDs
+	// liveProjects are live's; declared holds the names of the desired ones, which references
+	// may name before they exist (desiredProjectLabel); stack is the desired stack.
+	liveProjects []*model.Project
+	declared     map[string]bool
+	stack        string
 	// label names a project as the plan carries it (model.ProjectLabels).
 	label func(ref string) string
 	users map[string]string // lower-case email → email as the organization has it
 }
 
-func newLookups(live *model.Org) *lookups {
-	l := &lookups{projects: model.NewProjectIDs(live.Projects), label: model.ProjectLabels(live.Projects), users: map[string]string{}}
+func newLookups(desired, live *model.Org) *lookups {
+	l := &lookups{projects: model.NewProjectIDs(live.Projects), label: model.ProjectLabels(live.Projects), users: map[string]string{},
+		liveProjects: live.Projects, declared: map[string]bool{}, stack: desired.Stack}
+	for _, p := range desired.Projects {
+		l.declared[p.Name] = true
+	}
 	for _, u := range live.Users {
 		l.users[strings.ToLower(u.Email)] = u.Email
 	}
 	return l
 }
 
-// project checks a desired project reference (an ID or a unique name) and returns it as the
-// plan carries it: its label, which apply resolves to the ID.
+// project checks a desired project reference (an ID, a unique name, or the name of a project
+// the manifests declare) and returns it as the plan carries it: its label, which apply
+// resolves to the ID.
 func (l *lookups) project(ref string) (string, error) {
+	if l.declared[ref] {
+		return l.desiredProjectLabel(ref)
+	}
 	id, err := l.projects.ID(ref)
 	if err != nil {
 		return "", err

@@ -12,7 +12,7 @@ import (
 )
 
 // FormatVersion is the version of the JSON plan format written by this package (FORMAT.md).
-const FormatVersion = 7
+const FormatVersion = 8
 
 // Options tune a diff.
 type Options struct {

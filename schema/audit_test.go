@@ -3,6 +3,7 @@ package schema
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,13 +33,16 @@ func TestAuditIgnoreRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := string(data) + `  - name: silenced
+	// One more policy, at the end of the policies (projects follow them in full.yaml).
+	src := strings.Replace(string(data), "\nprojects:\n", `
+  - name: silenced
     principal: none
     audit: {ignore: [{rule: IAM102, reason: template policy}]}
     rules:
       - permission_sets: [IAMReadOnly]
         organization: true
-`
+projects:
+`, 1)
 	org, ds := LoadBytes("full.yaml", []byte(src))
 	if ds.HasErrors() {
 		t.Fatalf("load: %v", ds)
@@ -59,7 +63,12 @@ func TestAuditIgnoreRoundTrip(t *testing.T) {
 			got = append(got, p.Key().String()+" "+ig.Rule+" "+ig.Reason)
 		}
 	}
-	want := []string{"application/Shared Runner IAM301", "api_key/ci-deployer/legacy@old-ci IAM201", "policy/silenced IAM102 template policy"}
+	for _, p := range org.Projects {
+		for _, ig := range p.Ignore {
+			got = append(got, p.Key().String()+" "+ig.Rule)
+		}
+	}
+	want := []string{"application/Shared Runner IAM301", "api_key/ci-deployer/legacy@old-ci IAM201", "policy/silenced IAM102 template policy", "project/legacy IAM301"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("silences (-want +got):\n%s", diff)
 	}

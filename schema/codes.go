@@ -47,7 +47,7 @@ var Codes = map[string]string{
 	"E601": "expiry in the past",
 	"E602": "invalid duration",
 	"E603": "rotate_before does not fit the key's expiry",
-	"E604": "API key description too long once iamsync's marker is added",
+	"E604": "API key or project description too long once iamsync's marker is added",
 	"E605": "API key outlives security_settings.max_api_key_expiration",
 	"E701": "condition is not valid CEL",
 	"E702": "condition compares request.ip with a private, loopback or link-local address",

@@ -52,6 +52,7 @@ type sources struct {
 	settings map[*model.SecuritySettings]src
 	// federation holds the SAML and SCIM configurations, SCIM tokens and login methods.
 	federation map[model.Resource]src
+	projects   map[*model.Project]src
 	// keyExpiry holds the raw expires_in of keys, "never" included, for the checks.
 	keyExpiry map[*model.APIKey]string
 	keyRotate map[*model.APIKey]string
@@ -69,6 +70,7 @@ func newSources() *sources {
 		sshKeys:    map[*model.SSHKey]src{},
 		settings:   map[*model.SecuritySettings]src{},
 		federation: map[model.Resource]src{},
+		projects:   map[*model.Project]src{},
 		keyExpiry:  map[*model.APIKey]string{},
 		keyRotate:  map[*model.APIKey]string{},
 		nestedKey:  map[*model.APIKey]bool{},

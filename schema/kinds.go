@@ -30,6 +30,7 @@ type schemaKind struct {
 var schemaKinds = map[model.Kind]schemaKind{
 	model.KindSecuritySettings: {section: "security_settings", decode: decodeSecuritySettings, marshal: marshalSecuritySettings,
 		check: (*checker).keyLifetimes, once: true},
+	model.KindProject: {section: "projects", decode: decodeProjects, marshal: marshalProjects, check: (*checker).projects},
 	model.KindApplication: {section: "applications", decode: decodeApplications, marshal: marshalApplications,
 		check: func(c *checker) { c.apps = c.uniqueApps() }},
 	model.KindUser:   {section: "users", decode: decodeUsers, marshal: marshalUsers, check: (*checker).users},

@@ -33,6 +33,7 @@ func TestSchemaKindsCoverEveryKind(t *testing.T) {
 	src := []byte(`version: 1
 stack: s
 security_settings: {enforce_password_renewal: true}
+projects: [{name: analytics, description: Data team}]
 applications: [{name: app}]
 users: [{email: a@example.com, send_welcome_email: true}]
 groups: [{name: g, members: {applications: [app]}}]

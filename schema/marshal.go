@@ -19,6 +19,7 @@ type (
 		Review         string            `yaml:"review,omitempty"`
 		ReviewEvery    string            `yaml:"review_every,omitempty"`
 		UsersFrom      string            `yaml:"users_from,omitempty"`
+		Projects       []manifestProject `yaml:"projects,omitempty"`
 		Applications   []manifestApp     `yaml:"applications,omitempty"`
 		Groups         []manifestGroup   `yaml:"groups,omitempty"`
 		Policies       []manifestPolicy  `yaml:"policies,omitempty"`
