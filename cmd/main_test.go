@@ -12,8 +12,9 @@ package cmd_test
 //	nosecret                    no secret the emulator ever issued appears in the last stdout or
 //	                            stderr, or in any file under $WORK except *.secrets.* files
 //	                            (checked again, with every run's output, when each script ends)
-//	nosecretfrom FILE           as nosecret, for the secrets held in secrets FILE (those of an
-//	                            'apply --local', whose emulator is not the script's)
+//	nosecretfrom FILE [ENTRY...] as nosecret, for the secrets held in secrets FILE (those of an
+//	                            'apply --local', whose emulator is not the script's): its API
+//	                            keys', or the named entries' (keys, passwords, bearer tokens)
 //	filemode FILE 0600          FILE's permission bits
 //	secretworks FILE ENTRY      ENTRY's credentials in secrets FILE authenticate against the emulator
 //	smsecret NAME VERSIONS      Secret Manager secret NAME (default project, fr-par) has VERSIONS
@@ -253,18 +254,29 @@ func nosecretCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func nosecretfromCmd(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 || neg {
-		ts.Fatalf("usage: nosecretfrom FILE")
+	if len(args) < 1 || neg {
+		ts.Fatalf("usage: nosecretfrom FILE [ENTRY...]")
 	}
 	f := secrets.Open(ts.MkAbs(args[0]))
-	keys, err := f.AccessKeys()
-	ts.Check(err)
+	names := args[1:]
+	if len(names) == 0 {
+		keys, err := f.AccessKeys()
+		ts.Check(err)
+		for _, name := range keys {
+			names = append(names, name)
+		}
+	}
 	var held []string
-	for _, name := range keys {
+	for _, name := range names {
 		c, ok, err := f.Get(name)
 		ts.Check(err)
-		if ok && !c.SecretKey.IsZero() {
-			held = append(held, c.SecretKey.Reveal())
+		if !ok {
+			ts.Fatalf("%s has no entry %s", args[0], name)
+		}
+		for _, v := range []secrets.Value{c.SecretKey, c.Password, c.BearerToken} {
+			if !v.IsZero() {
+				held = append(held, v.Reveal())
+			}
 		}
 	}
 	if len(held) == 0 {
