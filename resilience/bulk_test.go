@@ -94,7 +94,7 @@ func bulkManifests(t testing.TB, dir string, spec emulator.BulkSpec) {
 func floor(spec emulator.BulkSpec) int {
 	pages := func(n int) int { return max(1, (n+99)/100) }
 	return pages(spec.Applications+1) + // + the owner application
-		pages(spec.Groups) +
+		pages(spec.Groups+2) + // + the managed All Users and All Applications
 		pages(spec.Policies) +
 		pages(spec.Applications*spec.KeysPerApplication+1) + // + the owner key
 		pages(spec.Users+1+len(users)) + // + the owner and the seeded users
