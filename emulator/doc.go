@@ -30,7 +30,10 @@
 // organization-scoped rules of the policies reaching the key's bearer, directly or through a
 // group: IAMManager and OrganizationManager give everything (project-level sets such as
 // AllProductsFullAccess give no IAM right); OrganizationReadOnly every read; IAMReadOnly every
-// read but projects' (Account's, read with ProjectReadOnly); IAMApplication*, IAMGroup*,
+// read but projects' (Account's, read with ProjectReadOnly: Scaleway's permission-set reference
+// gives IAMReadOnly "list and read access to users, groups, applications, policies, and API
+// keys" and ProjectReadOnly "read access to Project management"; no recording shows either way);
+// IAMApplication*, IAMGroup*,
 // IAMPolicy*, IAMUser*, Project* their resource. Quotas, logs, security settings, the
 // organization's login methods, SAML, SCIM and console sessions are read with IAMReadOnly,
 // IAMManager, OrganizationReadOnly or OrganizationManager and written with the two managers
