@@ -21,9 +21,15 @@ func emulatorAPI(t *testing.T, emu *emulator.Server, c emulator.Credentials) *ia
 }
 
 func emulatorClient(t *testing.T, emu *emulator.Server, c emulator.Credentials) *Client {
+	return emulatorClientWith(t, emu, c, RetryPolicy{})
+}
+
+// emulatorClientWith is a client of emu with credentials c and retry policy p.
+func emulatorClientWith(t *testing.T, emu *emulator.Server, c emulator.Credentials, p RetryPolicy) *Client {
 	t.Helper()
 	url := emu.URL()
-	cl, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &c.AccessKey, SecretKey: &c.SecretKey, DefaultOrganizationID: &c.OrganizationID}})
+	cl, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &c.AccessKey, SecretKey: &c.SecretKey, DefaultOrganizationID: &c.OrganizationID},
+		Retry: p})
 	if err != nil {
 		t.Fatal(err)
 	}

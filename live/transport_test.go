@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/scaleway/scaleway-sdk-go/scw"
-
 	"github.com/iamsync/iamsync/emulator"
 )
 
@@ -19,17 +17,10 @@ func newTestClient(t *testing.T) (*Client, *emulator.Server) {
 	return newClientFor(t, emu), emu
 }
 
-// newClientFor is a client of emu with the owner's key; a second one is another run of iamsync.
+// newClientFor is a client of emu with the owner's key that retries at once and is not paced;
+// a second one is another run of iamsync.
 func newClientFor(t *testing.T, emu *emulator.Server) *Client {
-	t.Helper()
-	c := emu.Owner()
-	url := emu.URL()
-	cl, err := New(Config{Explicit: &scw.Profile{APIURL: &url, AccessKey: &c.AccessKey, SecretKey: &c.SecretKey,
-		DefaultOrganizationID: &c.OrganizationID}, Retry: RetryPolicy{BaseDelay: 1, RatePerSec: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cl
+	return emulatorClientWith(t, emu, emu.Owner(), RetryPolicy{BaseDelay: 1, RatePerSec: -1})
 }
 
 // A connection dropped in the middle of an answer's body (issue 7's fault suite found it):
