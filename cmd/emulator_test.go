@@ -25,16 +25,7 @@ func TestEmulatorCommand(t *testing.T) {
 			done <- runEmulator(ctx, Env{Stdout: w, Stderr: io.Discard, Getenv: func(string) string { return "" }}, []string{"--state", state})
 			w.Close()
 		}()
-		vars := map[string]string{}
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			k, v, _ := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
-			vars[k] = v
-			if k == "SCW_DEFAULT_PROJECT_ID" {
-				break
-			}
-		}
-		go io.Copy(io.Discard, r)
+		vars := readExports(r)
 		return vars, cancel, done
 	}
 	vars, cancel, done := start()
@@ -124,4 +115,20 @@ func TestEmulatorRefusesANegativeRateLimit(t *testing.T) {
 	if code != ExitError || !strings.Contains(stderr.String(), "--rate-limit") {
 		t.Fatalf("exit %d, stderr %q; want %d naming --rate-limit", code, stderr.String(), ExitError)
 	}
+}
+
+// readExports reads the standalone emulator's `export NAME=VALUE` lines up to the last, then
+// drains the rest of its output in the background.
+func readExports(r io.Reader) map[string]string {
+	vars := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
+		vars[k] = v
+		if k == "SCW_DEFAULT_PROJECT_ID" {
+			break
+		}
+	}
+	go io.Copy(io.Discard, r)
+	return vars
 }

@@ -273,16 +273,7 @@ func TestEmulatorProjectsSeedTheExamples(t *testing.T) {
 			t.Error("emulator did not stop")
 		}
 	}()
-	vars := map[string]string{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
-		vars[k] = v
-		if k == "SCW_DEFAULT_PROJECT_ID" {
-			break
-		}
-	}
-	go io.Copy(io.Discard, r)
+	vars := readExports(r)
 	if vars["SCW_SECRET_KEY"] == "" {
 		t.Fatalf("no credentials printed: %v\n%s", vars, errb.String())
 	}
