@@ -153,7 +153,9 @@ func (g grant) scope() string {
 // covers reports whether a grants at least what b does: a set covering b's, on a scope covering
 // b's, with no condition narrowing it.
 func (v *view) covers(a, b grant) bool {
-	if a.cond != "" || !v.setCovers(a.set, b.set) {
+	// The coverage between sets is explain's too (access.Covers): audit and explain answer
+	// "who holds what" by one rule.
+	if a.cond != "" || !access.Covers(a.set, b.set, v.opts.ScopeType) {
 		return false
 	}
 	if a.org {
@@ -168,30 +170,6 @@ func (v *view) covers(a, b grant) bool {
 		}
 	}
 	return true
-}
-
-// setCovers is the coverage between permission sets that their names make certain: a set
-// covers itself; PFullAccess and PManager cover PReadOnly; IAMManager covers the other IAM
-// sets; AllProductsFullAccess covers every project-level set and AllProductsReadOnly every
-// project-level ReadOnly set. Anything subtler is left alone rather than guessed.
-func (v *view) setCovers(a, b string) bool {
-	if a == b {
-		return true
-	}
-	if p, ok := strings.CutSuffix(b, "ReadOnly"); ok && (a == p+"FullAccess" || a == p+"Manager") {
-		return true
-	}
-	if a == "IAMManager" && strings.HasPrefix(b, "IAM") {
-		return true
-	}
-	projectLevel := v.opts.ScopeType != nil && v.opts.ScopeType(b) == "projects"
-	switch a {
-	case "AllProductsFullAccess":
-		return projectLevel
-	case "AllProductsReadOnly":
-		return projectLevel && strings.HasSuffix(b, "ReadOnly")
-	}
-	return false
 }
 
 // redundantGrants: IAM103, a permission set that another grant of the same principal already
