@@ -27,7 +27,9 @@ type journalingWriter struct {
 	// existing maps an application ID to the access keys it had when the organization was
 	// read: they existed before this run and are never taken for a lost key.
 	existing map[string][]string
-	mu       *sync.Mutex
+	// existingTokens are the SCIM tokens read with the organization.
+	existingTokens []string
+	mu             *sync.Mutex
 	// announced holds application ID + description of the creations already announced.
 	announced map[string]bool
 }
@@ -43,6 +45,9 @@ func newJournalingWriter(w Writer, journal *secrets.Journal, live *model.Org, ke
 			if id, ok := ids[k.Application]; ok {
 				jw.existing[id] = append(jw.existing[id], k.ID)
 			}
+		}
+		for _, t := range live.SCIMTokens {
+			jw.existingTokens = append(jw.existingTokens, t.ID)
 		}
 	}
 	return jw
@@ -84,6 +89,17 @@ func (w journalingWriter) CreateAPIKey(ctx context.Context, applicationID, descr
 	return w.Writer.CreateAPIKey(ctx, applicationID, description, defaultProjectID, expiresAt)
 }
 
+// CreateSCIMToken announces the token's creation first, as CreateAPIKey does for a key. The
+// runner serialises token creations, and a token made earlier in this run is stored (or deleted
+// again) before the next is announced, so it need not be excluded: it is in the secrets file.
+func (w journalingWriter) CreateSCIMToken(ctx context.Context, scimID string) (string, *time.Time, secrets.Value, error) {
+	in := secrets.Intent{SCIMID: scimID, Description: "SCIM token", Exclude: w.existingTokens, At: time.Now().UTC()}
+	if err := w.journal.Add(in); err != nil {
+		return "", nil, secrets.Value{}, fmt.Errorf("announce the SCIM token's creation in %s: %w", w.journal.Path, err)
+	}
+	return w.Writer.CreateSCIMToken(ctx, scimID)
+}
+
 // plannedKey is a key creation a phase will make.
 type plannedKey struct{ applicationID, description string }
 
@@ -96,7 +112,7 @@ type announcer interface {
 // file. It returns how many it deleted, and pending when a journal remains unchecked because
 // the secrets file cannot be read (the run goes on: its own key creations will fail on the
 // same file, and the journal stays for the next run). On an error nothing is planned.
-func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPath string) (deleted int, pending bool, err error) {
+func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPath string, live *model.Org) (deleted int, pending bool, err error) {
 	j := secrets.JournalFor(secretsPath)
 	intents, err := j.Read()
 	if err != nil || len(intents) == 0 {
@@ -112,10 +128,35 @@ func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPa
 	if err != nil {
 		return 0, false, err
 	}
+	tokens, err := secrets.Open(secretsPath).TokenIDs()
+	if err != nil {
+		warn(fmt.Sprintf("cannot check the SCIM tokens a previous run may have left without their bearer (%v); the next apply checks again", err))
+		return 0, true, nil
+	}
+	for id := range tokens {
+		stored[id] = "(a SCIM token's bearer)"
+	}
 	for ak := range marked {
 		stored[ak] = "(marked stored in the journal)"
 	}
 	for _, in := range intents {
+		if in.SCIMID != "" {
+			if why := unreadSCIM(live); why != "" {
+				// Checked by a later run with the rights; the journal stays until then.
+				warn(fmt.Sprintf("cannot check the SCIM tokens a previous run may have left without their bearer (%s); the next apply checks again", why))
+				pending = true
+				continue
+			}
+			if live.SCIM == nil || live.SCIM.ID != in.SCIMID {
+				continue // SCIM was turned off since: its tokens went with it
+			}
+			n, err := recoverLostTokens(ctx, warn, w, in, stored)
+			deleted += n
+			if err != nil {
+				return deleted, false, err
+			}
+			continue
+		}
 		found, err := w.Find(ctx, model.KindAPIKey, "", in.ApplicationID)
 		if err != nil {
 			return deleted, false, fmt.Errorf("look for keys a previous run may have lost: %w", err)
@@ -159,5 +200,42 @@ func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPa
 			deleted++
 		}
 	}
+	if pending {
+		return deleted, true, nil
+	}
 	return deleted, false, j.Clear()
+}
+
+// unreadSCIM says why live does not tell the organization's SCIM tokens, or "".
+func unreadSCIM(live *model.Org) string {
+	if live == nil {
+		return "the organization was not read"
+	}
+	for _, k := range []model.Kind{model.KindSCIM, model.KindSCIMToken} {
+		if why := live.Unread[k]; why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// recoverLostTokens deletes the tokens of the SCIM configuration an intent names that the dead
+// run made and whose bearer it never stored: neither there before (Exclude) nor in stored.
+func recoverLostTokens(ctx context.Context, warn func(string), w Writer, in secrets.Intent, stored map[string]string) (int, error) {
+	found, err := w.Find(ctx, model.KindSCIMToken, "", in.SCIMID)
+	if err != nil {
+		return 0, fmt.Errorf("look for SCIM tokens a previous run may have lost: %w", err)
+	}
+	deleted := 0
+	for _, f := range found {
+		if _, ok := stored[f.ID]; ok || slices.Contains(in.Exclude, f.ID) {
+			continue
+		}
+		if err := w.DeleteSCIMToken(ctx, f.ID); err != nil {
+			return deleted, fmt.Errorf("SCIM token %s was created by a run that died before storing its bearer, and deleting it failed (%v): delete it with 'scw iam scim-token delete %s'", f.ID, err, f.ID)
+		}
+		deleted++
+		warn(fmt.Sprintf("deleted SCIM token %s: a previous run created it but died before storing its bearer; it is created again", f.ID))
+	}
+	return deleted, nil
 }

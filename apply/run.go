@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/iamsync/iamsync/model"
@@ -73,8 +74,57 @@ func (h *hinted) Hint() string { return h.hint }
 // Target is the organization a run works on.
 type Target interface {
 	Writer
-	// Plan reads the organization and diffs the manifests against it.
-	Plan(ctx context.Context) (*plan.Plan, *model.Org, error)
+	// Plan reads the organization and diffs the manifests against it, with what the secrets
+	// store tells (in).
+	Plan(ctx context.Context, in PlanInputs) (*plan.Plan, *model.Org, error)
+}
+
+// PlanInputs is what only Run knows when it asks for a plan: what the secrets store holds.
+type PlanInputs struct {
+	// StoredTokens maps a secrets entry to the SCIM token ID it holds (plan.Options.StoredTokens).
+	StoredTokens map[string]string
+}
+
+// tokenStore is a secrets store that can tell which SCIM token each entry holds
+// (live.SecretManager) without reading the bearers.
+type tokenStore interface {
+	StoredTokens(ctx context.Context) (map[string]string, error)
+}
+
+// storedTokens reads which SCIM token each entry of the run's secrets store holds. A secrets
+// file that cannot be read is warned about (its writes will fail on their own); the plan then
+// pairs tokens by age.
+func storedTokens(ctx context.Context, opts RunOptions, warn func(string)) (map[string]string, error) {
+	if opts.Secrets != nil {
+		if ts, ok := opts.Secrets.(tokenStore); ok {
+			return ts.StoredTokens(ctx)
+		}
+		return nil, nil
+	}
+	ids, err := secrets.Open(opts.SecretsPath).TokenIDs()
+	if err != nil {
+		warn(fmt.Sprintf("cannot read which SCIM tokens the secrets file holds (%v); declared tokens are paired with live ones by age", err))
+		return nil, nil
+	}
+	out := make(map[string]string, len(ids))
+	for id, name := range ids {
+		out[name] = id
+	}
+	return out, nil
+}
+
+// sameTokenActions reports whether two plans do the same to SCIM tokens.
+func sameTokenActions(a, b *plan.Plan) bool {
+	of := func(p *plan.Plan) []string {
+		var out []string
+		for _, x := range p.Actions {
+			if x.Key.Kind == model.KindSCIMToken {
+				out = append(out, fmt.Sprint(x.Op, x.Key, x.ID))
+			}
+		}
+		return out
+	}
+	return slices.Equal(of(a), of(b))
 }
 
 // RunOptions configure Run.
@@ -155,16 +205,21 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 			return nil, &hinted{err, "nothing was changed; check the secrets store's project and the credentials' rights on it, then run again"}
 		}
 	}
-	p, live, err := target.Plan(ctx)
+	stored, err := storedTokens(ctx, opts, warn)
+	if err != nil {
+		return nil, &hinted{err, "nothing was changed; check the secrets store's project and the credentials' rights on it, then run again"}
+	}
+	in := PlanInputs{StoredTokens: stored}
+	p, live, err := target.Plan(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	n, pending, err := recoverLostKeys(ctx, warn, target, opts.SecretsPath)
+	n, pending, err := recoverLostKeys(ctx, warn, target, opts.SecretsPath, live)
 	if err != nil {
 		return nil, &hinted{err, "nothing was applied; fix the cause and run apply again"}
 	}
 	if n > 0 {
-		if p, live, err = target.Plan(ctx); err != nil {
+		if p, live, err = target.Plan(ctx, in); err != nil {
 			return nil, err
 		}
 	}
@@ -175,6 +230,11 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 		}
 		if s.Fingerprint.Live != p.Fingerprint.Live {
 			return nil, &Refusal{Reason: StaleOrganization, Msg: "the saved plan is stale: the organization changed since it was made", Hint: replan}
+		}
+		if !sameTokenActions(s, p) {
+			// 'iamsync plan' pairs SCIM tokens by age; the secrets store knows better.
+			return nil, &Refusal{Reason: StaleOrganization, Msg: "the saved plan pairs the SCIM tokens with their secrets entries otherwise than the secrets store does",
+				Hint: "apply without a saved plan, or make the plan where the secrets store is: 'iamsync plan --out FILE' pairs tokens by age alone"}
 		}
 		p = s
 	}
@@ -258,7 +318,8 @@ func MassDelete(p *plan.Plan, live *model.Org, max int) string {
 // keyCreateFailed reports whether a key creation (or replacement) failed in res.
 func keyCreateFailed(res *Result) bool {
 	for _, f := range res.Failed {
-		if f.Action.Key.Kind == model.KindAPIKey && (f.Action.Op == plan.Create || f.Action.Op == plan.Replace) {
+		secretBearing := f.Action.Key.Kind == model.KindAPIKey || f.Action.Key.Kind == model.KindSCIMToken
+		if secretBearing && (f.Action.Op == plan.Create || f.Action.Op == plan.Replace) {
 			return true
 		}
 	}

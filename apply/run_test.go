@@ -26,13 +26,13 @@ type target struct {
 	plans   int
 }
 
-func (tg *target) Plan(ctx context.Context) (*plan.Plan, *model.Org, error) {
+func (tg *target) Plan(ctx context.Context, in apply.PlanInputs) (*plan.Plan, *model.Org, error) {
 	tg.plans++
 	l, err := tg.Read(ctx, live.ReadOptions{RulesFor: model.DependenciesOf(tg.desired).WantsRules})
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := plan.Diff(tg.desired, l, plan.Options{Now: time.Now(), Self: tg.AccessKey})
+	p, err := plan.Diff(tg.desired, l, plan.Options{Now: time.Now(), Self: tg.AccessKey, StoredTokens: in.StoredTokens})
 	return p, l, err
 }
 
@@ -103,7 +103,7 @@ func TestRunAppliesAndConverges(t *testing.T) {
 func TestRunRefusesAStalePlan(t *testing.T) {
 	e := newRunEnv(t)
 	opts, tg := e.opts(desired())
-	saved, _, err := tg.Plan(context.Background())
+	saved, _, err := tg.Plan(context.Background(), apply.PlanInputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,5 +370,134 @@ func TestRunRecoversKeysStoredElsewhere(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the key stored in Secret Manager by the dead run was deleted")
+	}
+}
+
+// A SCIM token made by a run that died before storing its bearer has no name to tell it by:
+// the journal's intent (the SCIM configuration, the tokens there before) is how the next run
+// finds it, deletes it and makes the declared token again with its bearer stored. Without the
+// journal the plan would take the orphan for the declared token and the bearer would be lost.
+func TestRunRepairsASCIMTokenADeadRunLost(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	d := desired()
+	d.SCIM = &model.SCIM{Enabled: true}
+	opts, _ := e.opts(d)
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.client.Read(ctx, live.ReadOptions{})
+	if err != nil || l.SCIM == nil {
+		t.Fatalf("SCIM is not set up: %v", err)
+	}
+	// The dead run: announce, create, die before the bearer reaches the secrets file.
+	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{SCIMID: l.SCIM.ID, Description: "SCIM token", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	lost, _, _, err := e.client.CreateSCIMToken(ctx, l.SCIM.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SCIMTokens = []*model.SCIMToken{{Name: "okta"}}
+	opts, _ = e.opts(d)
+	var warnings []string
+	opts.Warn = func(msg string) { warnings = append(warnings, msg) }
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(warnings, "\n"), "deleted SCIM token "+lost) {
+		t.Errorf("no warning about the lost token: %q", warnings)
+	}
+	stored, ok, err := secrets.Open(e.secretsPath).Get("SCIM_TOKEN_OKTA")
+	if err != nil || !ok {
+		t.Fatalf("no bearer stored: %v", err)
+	}
+	after, _ := e.client.Read(ctx, live.ReadOptions{})
+	if len(after.SCIMTokens) != 1 || after.SCIMTokens[0].ID != stored.TokenID || stored.TokenID == lost {
+		var ids []string
+		for _, tk := range after.SCIMTokens {
+			ids = append(ids, tk.ID)
+		}
+		t.Errorf("live tokens %v, want only the stored %s (the lost one was %s)", ids, stored.TokenID, lost)
+	}
+	if !e.emu.SCIMTokenActive(stored.BearerToken.Reveal()) {
+		t.Error("the stored bearer does not authenticate")
+	}
+	if _, err := os.Stat(e.secretsPath + ".pending"); !os.IsNotExist(err) {
+		t.Errorf("the journal survives a run that settled every token: %v", err)
+	}
+}
+
+// A dead run's token whose bearer did reach the secrets file is kept, like a stored key.
+func TestRunKeepsASCIMTokenADeadRunStored(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	d := desired()
+	d.SCIM = &model.SCIM{Enabled: true}
+	opts, _ := e.opts(d)
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := e.client.Read(ctx, live.ReadOptions{})
+	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{SCIMID: l.SCIM.ID, Description: "SCIM token", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	id, _, bearer, err := e.client.CreateSCIMToken(ctx, l.SCIM.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := secrets.Open(e.secretsPath).PutAll(map[string]secrets.Credentials{"SCIM_TOKEN_OKTA": {TokenID: id, BearerToken: bearer}}); err != nil {
+		t.Fatal(err)
+	}
+	d.SCIMTokens = []*model.SCIMToken{{Name: "okta"}}
+	opts, _ = e.opts(d)
+	e.emu.ResetCounts()
+	out, err := apply.Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Result != nil || e.emu.Counts().Writes != 0 {
+		t.Errorf("the stored token was not kept: %d writes", e.emu.Counts().Writes)
+	}
+}
+
+// 'iamsync plan' pairs SCIM tokens by age; apply pairs them by the secrets store. A saved plan
+// whose pairing the store contradicts is refused, not applied to the wrong entry.
+func TestRunRefusesASavedPlanThatPairsTokensOtherwise(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	d := desired()
+	d.SCIM = &model.SCIM{Enabled: true}
+	d.SCIMTokens = []*model.SCIMToken{{Name: "okta"}}
+	opts, _ := e.opts(d)
+	if _, err := apply.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	// A second token: by age, the live one is "backup"'s (first in name order) and okta's is
+	// made; the secrets file says the live one is okta's.
+	d.SCIMTokens = []*model.SCIMToken{{Name: "backup"}, {Name: "okta"}}
+	opts, tg := e.opts(d)
+	saved, _, err := tg.Plan(ctx, apply.PlanInputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(saved.Actions) != 1 || saved.Actions[0].Key.Name != "okta" {
+		t.Fatalf("the saved plan does %v, want okta's token made (pairing by age)", saved.Actions)
+	}
+	opts.Saved = saved
+	r := e.refused(t, opts, apply.StaleOrganization)
+	if !strings.Contains(r.Msg, "SCIM tokens") {
+		t.Errorf("refusal %q does not name the SCIM tokens", r.Msg)
+	}
+	// Without the saved plan, apply makes backup's token and okta's entry keeps its own.
+	opts.Saved = nil
+	before, _, _ := secrets.Open(e.secretsPath).Get("SCIM_TOKEN_OKTA")
+	out, err := apply.Run(ctx, opts)
+	if err != nil || out.Result == nil || len(out.Result.Done) != 1 || out.Result.Done[0].Action.Key.Name != "backup" {
+		t.Fatalf("apply: %v, %+v", err, out)
+	}
+	after, _, _ := secrets.Open(e.secretsPath).Get("SCIM_TOKEN_OKTA")
+	if after.TokenID != before.TokenID {
+		t.Errorf("okta's entry moved from %s to %s", before.TokenID, after.TokenID)
 	}
 }

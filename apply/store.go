@@ -24,10 +24,14 @@ func (s markingStore) PutAll(entries map[string]secrets.Credentials) error {
 		return err
 	}
 	for _, c := range entries {
-		if c.AccessKey == "" {
-			continue // a member's login: no key for the recovery to judge
+		id := c.AccessKey
+		if c.TokenID != "" {
+			id = c.TokenID
 		}
-		if err := s.journal.MarkStored(c.AccessKey); err != nil {
+		if id == "" {
+			continue // a member's login: nothing for the recovery to judge
+		}
+		if err := s.journal.MarkStored(id); err != nil {
 			return err
 		}
 	}

@@ -152,7 +152,8 @@ type target struct {
 	s *session
 }
 
-func (t target) Plan(ctx context.Context) (*plan.Plan, *model.Org, error) {
+func (t target) Plan(ctx context.Context, in apply.PlanInputs) (*plan.Plan, *model.Org, error) {
+	t.s.storedTokens = in.StoredTokens
 	if err := t.s.replan(ctx); err != nil {
 		return nil, nil, err
 	}

@@ -166,6 +166,9 @@ type session struct {
 	sources []string
 	cache   *live.RuleCache // nil: every rule read from the API
 	catalog catalogCheck    // the permission sets, against the live catalogue (catalog.go)
+	// storedTokens is which SCIM token each secrets entry holds, known in apply only
+	// (apply.PlanInputs); plan pairs tokens by age without it.
+	storedTokens map[string]string
 }
 
 func (s *session) close() {
@@ -234,6 +237,7 @@ func (s *session) replan(ctx context.Context) error {
 	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
 	p, err := plan.Diff(s.desired, liveOrg, plan.Options{
 		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey, ScopeType: s.catalog.scopeType,
+		StoredTokens: s.storedTokens,
 	})
 	if err != nil {
 		return err

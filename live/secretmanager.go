@@ -48,10 +48,12 @@ type SecretManager struct {
 	ProjectID string
 	tag       string
 
-	mu    sync.Mutex
-	ids   map[string]string      // secret name → ID, this stack's secrets
-	locks map[string]*sync.Mutex // one writer per secret name
-	added map[string]smVersion   // access key → the version written for it
+	mu  sync.Mutex
+	ids map[string]string // secret name → ID, this stack's secrets
+	// tokenSecrets are the secrets (name → ID) that hold SCIM tokens' bearers (tokenSecretDesc).
+	tokenSecrets map[string]string
+	locks        map[string]*sync.Mutex // one writer per secret name
+	added        map[string]smVersion   // access key → the version written for it
 	// maxObjects bounds its lists, as the client's (pages.go).
 	maxObjects int
 }
@@ -78,7 +80,7 @@ func (c *Client) SecretManager(ctx context.Context, project, stack string) (*Sec
 		return nil, err
 	}
 	m := &SecretManager{api: secret.NewAPI(c.sdk), region: region, ProjectID: projectID, tag: model.OwnerTag(stack),
-		ids: map[string]string{}, locks: map[string]*sync.Mutex{}, added: map[string]smVersion{}}
+		ids: map[string]string{}, tokenSecrets: map[string]string{}, locks: map[string]*sync.Mutex{}, added: map[string]smVersion{}}
 	size := uint32(maxPageSize)
 	list, err := pageThrough(c.maxObjects, "secrets", func(page int32) ([]*secret.Secret, uint64, error) {
 		r, err := m.api.ListSecrets(&secret.ListSecretsRequest{Region: region, ProjectID: &projectID, Tags: []string{m.tag}, Page: &page, PageSize: &size},
@@ -95,9 +97,44 @@ func (c *Client) SecretManager(ctx context.Context, project, stack string) (*Sec
 	for _, s := range list {
 		if m.ours(s) {
 			m.ids[s.Name] = s.ID
+			if s.Description != nil && *s.Description == tokenSecretDesc {
+				m.tokenSecrets[s.Name] = s.ID
+			}
 		}
 	}
 	return m, nil
+}
+
+// The descriptions of the secrets this store creates: what they hold, never a secret.
+const (
+	keySecretDesc   = "API key credentials (access_key, secret_key) written by iamsync; the latest version is the current key"
+	tokenSecretDesc = "SCIM token (token_id, bearer_token) written by iamsync; the latest version is the current token"
+)
+
+// StoredTokens returns the SCIM token ID each token secret's latest version holds (secret name →
+// token ID), from the versions' descriptions: the bearers are not read. The plan pairs declared
+// tokens with live ones by it (plan.Options.StoredTokens).
+func (m *SecretManager) StoredTokens(ctx context.Context) (map[string]string, error) {
+	m.mu.Lock()
+	names := make(map[string]string, len(m.tokenSecrets))
+	for name, id := range m.tokenSecrets {
+		names[name] = id
+	}
+	m.mu.Unlock()
+	out := map[string]string{}
+	for name, id := range names {
+		v, err := m.api.GetSecretVersion(&secret.GetSecretVersionRequest{Region: m.region, SecretID: id, Revision: "latest"}, scw.WithContext(ctx))
+		if IsNotFound(err) {
+			continue // no version left: the secret holds no token
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read which SCIM token Secret Manager secret %s holds: %w", name, err)
+		}
+		if v.Description != nil {
+			out[name] = *v.Description
+		}
+	}
+	return out, nil
 }
 
 // secretsProject resolves the --secrets-project value to a project ID.
@@ -181,8 +218,12 @@ func (m *SecretManager) put(name string, c secrets.Credentials) error {
 	m.mu.Unlock()
 	created := false
 	if id == "" {
+		desc := keySecretDesc
+		if c.TokenID != "" {
+			desc = tokenSecretDesc
+		}
 		var err error
-		if id, created, err = m.create(ctx, name); err != nil {
+		if id, created, err = m.create(ctx, name, desc); err != nil {
 			return err
 		}
 	}
@@ -210,6 +251,7 @@ func (m *SecretManager) put(name string, c secrets.Credentials) error {
 			_ = m.api.DeleteSecret(&secret.DeleteSecretRequest{Region: m.region, SecretID: id}, scw.WithContext(ctx))
 			m.mu.Lock()
 			delete(m.ids, name)
+			delete(m.tokenSecrets, name)
 			m.mu.Unlock()
 		}
 		return werr
@@ -222,14 +264,11 @@ func (m *SecretManager) put(name string, c secrets.Credentials) error {
 
 // create makes the secret name, or finds it when another writer just did (409, or an answer
 // lost).
-func (m *SecretManager) create(ctx context.Context, name string) (string, bool, error) {
-	desc := "API key credentials (access_key, secret_key) written by iamsync; the latest version is the current key"
+func (m *SecretManager) create(ctx context.Context, name, desc string) (string, bool, error) {
 	s, err := m.api.CreateSecret(&secret.CreateSecretRequest{Region: m.region, ProjectID: m.ProjectID, Name: name,
 		Tags: []string{m.tag}, Description: &desc, Type: secret.SecretTypeKeyValue}, scw.WithContext(ctx))
 	if err == nil {
-		m.mu.Lock()
-		m.ids[name] = s.ID
-		m.mu.Unlock()
+		m.remember(name, s.ID, desc)
 		return s.ID, true, nil
 	}
 	var re *scw.ResponseError
@@ -255,12 +294,24 @@ func (m *SecretManager) create(ctx context.Context, name string) (string, bool, 
 		if !m.ours(s) {
 			return "", false, fmt.Errorf("Secret Manager secret %s (%s) in project %s is not this stack's (it lacks the tag %s): rename the manifest's `secret`, or delete that secret, or add the tag to it if it is iamsync's", name, s.ID, m.ProjectID, m.tag)
 		}
-		m.mu.Lock()
-		m.ids[name] = s.ID
-		m.mu.Unlock()
+		found := ""
+		if s.Description != nil {
+			found = *s.Description
+		}
+		m.remember(name, s.ID, found)
 		return s.ID, false, nil
 	}
 	return "", false, fmt.Errorf("create Secret Manager secret %s in project %s: %w", name, m.ProjectID, err)
+}
+
+// remember records this stack's secret name, and whether it holds a SCIM token.
+func (m *SecretManager) remember(name, id, desc string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ids[name] = id
+	if desc == tokenSecretDesc {
+		m.tokenSecrets[name] = id
+	}
 }
 
 // deleteVersionsOf deletes the versions of secret id written for accessKey (best effort).

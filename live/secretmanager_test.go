@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -166,5 +167,46 @@ func TestSecretManagerProjectAndOwnership(t *testing.T) {
 	r, err := api.ListSecrets(&secret.ListSecretsRequest{Region: scw.RegionFrPar, ProjectID: &vault.ID, Name: &name}, scw.WithAllPages())
 	if err != nil || len(r.Secrets) != 0 {
 		t.Fatalf("secrets named NEW after the failure: %d (%v), want none", len(r.Secrets), err)
+	}
+}
+
+// StoredTokens tells which SCIM token each token secret's latest version holds, from the
+// versions' descriptions (no bearer read), to a store opened later too; key secrets are not in it.
+func TestSecretManagerStoredTokens(t *testing.T) {
+	cl, emu, _, _ := smFixture(t)
+	ctx := context.Background()
+	sm, err := cl.SecretManager(ctx, "", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	puts := []map[string]secrets.Credentials{
+		{"CI": {AccessKey: "SCW00000000000000001", SecretKey: secrets.New("one")}},
+		{"SCIM_TOKEN_OKTA": {TokenID: "token-1", BearerToken: secrets.New("bearer-1")}},
+		{"SCIM_TOKEN_OKTA": {TokenID: "token-2", BearerToken: secrets.New("bearer-2")}}, // a rotation
+		{"SCIM_TOKEN_BACKUP": {TokenID: "token-3", BearerToken: secrets.New("bearer-3")}},
+	}
+	for _, p := range puts {
+		if err := sm.PutAll(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"SCIM_TOKEN_OKTA": "token-2", "SCIM_TOKEN_BACKUP": "token-3"}
+	for _, store := range []string{"the writing store", "a store opened later"} {
+		if store == "a store opened later" {
+			if sm, err = cl.SecretManager(ctx, "", "s"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		emu.ResetCounts()
+		got, err := sm.StoredTokens(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: stored tokens %v, want %v", store, got, want)
+		}
+		if n := emu.Counts().Reads; n != len(want) {
+			t.Errorf("%s: %d reads, want one per token secret", store, n)
+		}
 	}
 }

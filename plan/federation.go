@@ -9,8 +9,9 @@ package plan
 //   - SAML and SCIM: created when declared and absent, updated in place, deleted when declared
 //     with enabled: false.
 //   - SCIM tokens have no name in the API, only an ID and a one-year lifetime. A declared token
-//     with id: is that live token; the others take the newest live tokens no entry names, in
-//     name order. A live token no entry takes is deleted, before any token is created (the
+//     with id: is that live token; then a token is the live token whose ID its secrets entry
+//     holds (Options.StoredTokens, which apply reads from its store); the others take the
+//     newest live tokens left, in name order. A live token no entry takes is deleted, before any token is created (the
 //     API refuses a third active token, emulator doc.go). A token expiring within its
 //     rotate_before (or expired) is replaced: the new token is created, its bearer stored,
 //     then the old deleted, which needs a free slot; a plan that would need three active
@@ -100,15 +101,16 @@ func planPart(df *differ, v verdict, d, l model.Resource, fields func(df *differ
 
 // scimTokenCandidates finds the live token a declared one is (see the note above).
 func scimTokenCandidates(df *differ, d model.Resource) ([]model.Resource, bool) {
-	if lt := scimTokenMatch(df.d, df.l)[d.(*model.SCIMToken)]; lt != nil {
+	if lt := scimTokenMatch(df.d, df.l, df.opts.StoredTokens)[d.(*model.SCIMToken)]; lt != nil {
 		return []model.Resource{lt}, false
 	}
 	return nil, false
 }
 
-// scimTokenMatch pairs declared tokens with live ones: by ID where the manifest gives one,
-// then the others in name order with the newest live tokens left.
-func scimTokenMatch(d, l *model.Org) map[*model.SCIMToken]*model.SCIMToken {
+// scimTokenMatch pairs declared tokens with live ones: by ID where the manifest gives one, then
+// by the ID the token's secrets entry holds, then the others in name order with the newest live
+// tokens left.
+func scimTokenMatch(d, l *model.Org, stored map[string]string) map[*model.SCIMToken]*model.SCIMToken {
 	out := map[*model.SCIMToken]*model.SCIMToken{}
 	taken := map[*model.SCIMToken]bool{}
 	byID := map[string]*model.SCIMToken{}
@@ -123,6 +125,14 @@ func scimTokenMatch(d, l *model.Org) map[*model.SCIMToken]*model.SCIMToken {
 			out[t], taken[lt] = lt, true
 		}
 	}
+	for _, t := range d.SCIMTokens {
+		if t.ID != "" {
+			continue
+		}
+		if lt := byID[stored[model.SCIMTokenSecretName(t)]]; lt != nil && !taken[lt] {
+			out[t], taken[lt] = lt, true
+		}
+	}
 	free := slices.DeleteFunc(slices.Clone(l.SCIMTokens), func(t *model.SCIMToken) bool { return taken[t] })
 	slices.SortStableFunc(free, func(a, b *model.SCIMToken) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
@@ -131,7 +141,7 @@ func scimTokenMatch(d, l *model.Org) map[*model.SCIMToken]*model.SCIMToken {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	for _, t := range d.SCIMTokens {
-		if t.ID != "" || len(free) == 0 {
+		if _, done := out[t]; done || t.ID != "" || len(free) == 0 {
 			continue
 		}
 		out[t], free = free[0], free[1:]

@@ -146,29 +146,38 @@ func TestPlanSCIMTokens(t *testing.T) {
 		want      string
 		overQuota bool
 		warn      string
+		stored    map[string]string // Options.StoredTokens
 	}{
-		{"create SCIM and a token", desired(&model.SCIMToken{Name: "okta"}), fedLive(), "create scim/organization, create scim_token/okta", false, ""},
+		{"create SCIM and a token", desired(&model.SCIMToken{Name: "okta"}), fedLive(), "create scim/organization, create scim_token/okta", false, "", nil},
 		{"the newest unclaimed token is the declared one; the other goes first",
-			desired(&model.SCIMToken{Name: "okta"}), liveWith(old, newer), "delete scim_token/t-old#t-old", false, ""},
+			desired(&model.SCIMToken{Name: "okta"}), liveWith(old, newer), "delete scim_token/t-old#t-old", false, "", nil},
 		{"by id", desired(&model.SCIMToken{Name: "okta", Meta: model.Meta{ID: "t-old"}}), liveWith(old, newer),
-			"delete scim_token/t-new#t-new", false, ""},
+			"delete scim_token/t-new#t-new", false, "", nil},
 		{"rotation within rotate_before", desired(&model.SCIMToken{Name: "okta", RotateBefore: 90 * 24 * time.Hour}), liveWith(old),
-			"replace scim_token/okta#t-old", false, ""},
-		{"not yet due", desired(&model.SCIMToken{Name: "okta", RotateBefore: 30 * 24 * time.Hour}), liveWith(old), "", false, ""},
+			"replace scim_token/okta#t-old", false, "", nil},
+		{"not yet due", desired(&model.SCIMToken{Name: "okta", RotateBefore: 30 * 24 * time.Hour}), liveWith(old), "", false, "", nil},
 		{"an unclaimed token is deleted before the rotation needs its slot",
 			desired(&model.SCIMToken{Name: "okta", Meta: model.Meta{ID: "t-old"}, RotateBefore: 90 * 24 * time.Hour}), liveWith(old, newer),
-			"delete scim_token/t-new#t-new, replace scim_token/okta#t-old", false, ""},
+			"delete scim_token/t-new#t-new, replace scim_token/okta#t-old", false, "", nil},
 		{"two declared, one due: a third token would be needed",
 			desired(&model.SCIMToken{Name: "a", Meta: model.Meta{ID: "t-old"}, RotateBefore: 90 * 24 * time.Hour}, &model.SCIMToken{Name: "b", Meta: model.Meta{ID: "t-new"}}),
-			liveWith(old, newer), "replace scim_token/a#t-old", true, "needs a third active SCIM token"},
+			liveWith(old, newer), "replace scim_token/a#t-old", true, "needs a third active SCIM token", nil},
 		{"an expired token takes no slot", desired(&model.SCIMToken{Name: "a", Meta: model.Meta{ID: "t-dead"}}, &model.SCIMToken{Name: "b", Meta: model.Meta{ID: "t-new"}}),
-			liveWith(expired, newer), "replace scim_token/a#t-dead", false, ""},
+			liveWith(expired, newer), "replace scim_token/a#t-dead", false, "", nil},
 		{"SCIM off deletes its tokens first", &model.Org{Stack: "s", SCIM: &model.SCIM{}}, liveWith(newer),
-			"delete scim_token/t-new#t-new, delete scim/organization#scim-1", false, ""},
-		{"an unknown id is a conflict", desired(&model.SCIMToken{Name: "okta", Meta: model.Meta{ID: "nope"}}), liveWith(), "", false, ""},
+			"delete scim_token/t-new#t-new, delete scim/organization#scim-1", false, "", nil},
+		{"an unknown id is a conflict", desired(&model.SCIMToken{Name: "okta", Meta: model.Meta{ID: "nope"}}), liveWith(), "", false, "", nil},
+		{"the token the secrets entry holds is the declared one, however old",
+			desired(&model.SCIMToken{Name: "okta"}), liveWith(old, newer), "delete scim_token/t-new#t-new", false, "",
+			map[string]string{"SCIM_TOKEN_OKTA": "t-old"}},
+		{"a token held by another entry is not taken by age: the one without is made again",
+			desired(&model.SCIMToken{Name: "backup"}, &model.SCIMToken{Name: "okta"}), liveWith(newer), "create scim_token/backup", false, "",
+			map[string]string{"SCIM_TOKEN_OKTA": "t-new"}},
+		{"an entry whose token is gone pairs by age", desired(&model.SCIMToken{Name: "okta"}), liveWith(newer), "", false, "",
+			map[string]string{"SCIM_TOKEN_OKTA": "t-gone"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := Diff(tc.desired, tc.live, Options{Now: fedNow})
+			p, err := Diff(tc.desired, tc.live, Options{Now: fedNow, StoredTokens: tc.stored})
 			if err != nil {
 				t.Fatal(err)
 			}

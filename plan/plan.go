@@ -36,6 +36,11 @@ type Options struct {
 	// project-level ("projects"), for the access review (access.Options.ScopeType); nil takes
 	// every set as organization-level.
 	ScopeType func(set string) string
+	// StoredTokens maps a secrets entry to the SCIM token ID it holds (secret name → ID), as
+	// apply finds them in its secrets store: a declared token is the live token its entry holds.
+	// SCIM tokens have no name in the API, so without it the pairing is by age alone
+	// (federation.go), which a token deleted out of turn can make wrong.
+	StoredTokens map[string]string
 }
 
 // Op is what an action does to one resource.

@@ -170,3 +170,89 @@ func crashDuringRotation(t *testing.T, keepOld bool) {
 		})
 	}
 }
+
+// scimManifest sets up SCIM with two tokens (Scaleway's most): the tokens have no name in the
+// API, so only the pending journal tells a dead run's token from a declared one.
+const scimManifest = `version: 1
+stack: resilience
+identity_provider:
+  scim:
+    tokens:
+      - {name: okta}
+      - {name: backup}
+`
+
+// TestCrashSCIMTokens kills an apply that sets up SCIM and its tokens after its Nth answer,
+// for every N, then applies again: every live token must be a stored one whose bearer
+// authenticates, and the next plan must be empty.
+func TestCrashSCIMTokens(t *testing.T) {
+	t.Parallel()
+	base := newOrg(t, 900)
+	writeSCIMManifest(t, base.dir)
+	start := base.n.Load()
+	if r := base.apply(); r.code != 0 {
+		t.Fatalf("clean apply:\n%s", r)
+	}
+	total := int(base.n.Load() - start)
+	t.Logf("a clean apply takes %d answers; killing after each", total)
+	for n := 1; n <= total; n++ {
+		t.Run(fmt.Sprint("kill-after=", n), func(t *testing.T) {
+			t.Parallel()
+			o := newOrg(t, 900)
+			writeSCIMManifest(t, o.dir)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd, stdout, stderr := o.command(ctx, "apply", "--auto-approve", "--secrets-file", secretsFile, "manifests")
+			var mu sync.Mutex
+			o.onAnswer(int64(n), func() {
+				mu.Lock()
+				defer mu.Unlock()
+				if cmd.Process != nil {
+					cmd.Process.Kill()
+				}
+			})
+			mu.Lock()
+			err := cmd.Start()
+			mu.Unlock()
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.finish(cmd, stdout, stderr, cmd.Wait())
+			second := o.apply()
+			checkReport(t, second)
+			if second.code != 0 {
+				t.Fatalf("apply after the kill:\n%s", second)
+			}
+			if ok, r := o.converged(); !ok {
+				t.Fatalf("not converged:\n%s", r)
+			}
+			stored := o.stored([]string{"SCIM_TOKEN_OKTA", "SCIM_TOKEN_BACKUP"})
+			byID := map[string]bool{}
+			for name, c := range stored {
+				if !o.emu.SCIMTokenActive(c.BearerToken.Reveal()) {
+					t.Errorf("%s's bearer does not authenticate", name)
+				}
+				byID[c.TokenID] = true
+			}
+			l := o.read()
+			if len(l.SCIMTokens) != 2 || len(stored) != 2 {
+				t.Errorf("%d live tokens and %d stored, want 2 and 2", len(l.SCIMTokens), len(stored))
+			}
+			for _, tk := range l.SCIMTokens {
+				if !byID[tk.ID] {
+					t.Errorf("live SCIM token %s has no stored bearer (after: %s)", tk.ID, second.stderr)
+				}
+			}
+		})
+	}
+}
+
+func writeSCIMManifest(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "manifests"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifests", "scim.yaml"), []byte(scimManifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -22,18 +22,27 @@ import (
 // intents whose access key is not in the secrets file had its secret lost, and is deleted so
 // the plan creates it again. Keys that existed before the intent (Exclude) are never touched.
 // The journal holds no secret.
+//
+// SCIM tokens have the same hazard (their bearer is answered once) and no name or description
+// to find them by: their intent names the SCIM configuration (SCIMID) and the tokens that
+// existed before (Exclude); a live token of that configuration that is neither excluded nor in
+// the secrets file is the dead run's, and is deleted so the plan creates it again.
 
 // Intent is one key creation about to happen.
 type Intent struct {
-	ApplicationID string    `json:"application_id"`
-	Description   string    `json:"description"`
-	Exclude       []string  `json:"exclude,omitempty"` // access keys of matching keys that existed before
-	At            time.Time `json:"at"`
+	ApplicationID string `json:"application_id"`
+	// SCIMID, set instead of ApplicationID, makes this a SCIM token's creation; Description is
+	// then the secrets entry its bearer goes to.
+	SCIMID      string    `json:"scim_id,omitempty"`
+	Description string    `json:"description"`
+	Exclude     []string  `json:"exclude,omitempty"` // access keys (token IDs) of matching keys (tokens) that existed before
+	At          time.Time `json:"at"`
 	// KeepOld is the run's grace period for a key its new one replaces (--keep-old): a dead
 	// run's half-done replacement is finished the way it would have been.
 	KeepOld time.Duration `json:"keep_old,omitempty"`
-	// StoredAccessKey, alone, marks a key whose secret reached a store other than the secrets
-	// file (MarkStored): the file cannot tell the next run that it was stored.
+	// StoredAccessKey, alone, marks a key (or a SCIM token's ID) whose secret reached a store
+	// other than the secrets file (MarkStored): the file cannot tell the next run that it was
+	// stored.
 	StoredAccessKey string `json:"stored_access_key,omitempty"`
 }
 
@@ -77,7 +86,8 @@ func (j *Journal) Stored() (map[string]bool, error) {
 	return out, err
 }
 
-// MarkStored records, durably, that accessKey's secret is in the store.
+// MarkStored records, durably, that accessKey's secret (or a SCIM token's bearer, by the
+// token's ID) is in the store.
 func (j *Journal) MarkStored(accessKey string) error {
 	return j.Add(Intent{StoredAccessKey: accessKey, At: time.Now().UTC()})
 }
@@ -204,7 +214,13 @@ func (j *Journal) Clear() error {
 }
 
 // AccessKeys returns the access key of every entry of the file, mapped to the entry's name.
-func (f *File) AccessKeys() (map[string]string, error) {
+func (f *File) AccessKeys() (map[string]string, error) { return f.idsOf("_ACCESS_KEY", "access_key") }
+
+// TokenIDs returns the SCIM token ID of every entry of the file, mapped to the entry's name.
+func (f *File) TokenIDs() (map[string]string, error) { return f.idsOf("_TOKEN_ID", "token_id") }
+
+// idsOf maps the value of every entry's field (NAME+suffix in dotenv) to the entry's name.
+func (f *File) idsOf(suffix, field string) (map[string]string, error) {
 	doc, err := f.read()
 	if err != nil {
 		return nil, err
@@ -212,15 +228,15 @@ func (f *File) AccessKeys() (map[string]string, error) {
 	out := map[string]string{}
 	if doc.flat != nil {
 		for k, v := range doc.flat {
-			if name, ok := cutSuffix(k, "_ACCESS_KEY"); ok && v != "" {
+			if name, ok := cutSuffix(k, suffix); ok && v != "" {
 				out[v] = name
 			}
 		}
 		return out, nil
 	}
 	for name, e := range doc.entries {
-		if ak := e["access_key"]; ak != "" {
-			out[ak] = name
+		if id := e[field]; id != "" {
+			out[id] = name
 		}
 	}
 	return out, nil
