@@ -331,8 +331,8 @@ func manifestStacks(env Env) []string {
 	return out
 }
 
-// manifestKeys lists APPLICATION/KEY for the API keys of the manifests on the command line
-// (default "."), for --rotate.
+// manifestKeys lists APPLICATION/KEY for the API keys and scim_token/NAME for the SCIM tokens
+// of the manifests on the command line (default "."), for --rotate.
 func manifestKeys(env Env, paths []string) []string {
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -345,6 +345,9 @@ func manifestKeys(env Env, paths []string) []string {
 	var out []string
 	for _, k := range org.APIKeys {
 		out = append(out, k.Application+"/"+k.Name)
+	}
+	for _, t := range org.SCIMTokens {
+		out = append(out, rotateTokenPrefix+t.Name)
 	}
 	slices.Sort(out)
 	return out

@@ -44,7 +44,7 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 func (f *planFlags) registerDiff(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.adopt, "adopt", false, "adopt unmanaged resources whose names the manifests declare")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
-	fs.StringArrayVar(&f.rotate, "rotate", nil, "rotate the API key `APP/KEY` now: create a new one, store its secret, then delete the old (repeatable)")
+	fs.StringArrayVar(&f.rotate, "rotate", nil, "rotate the API key `APP/KEY` now, or a SCIM token as scim_token/NAME: create a new one, store its secret, then delete the old (repeatable)")
 	fs.DurationVar(&f.keepOld, "keep-old", 0, "keep keys that a rotation replaces for this grace `period` (e.g. 24h); a later apply deletes them")
 	fs.Lookup("keep-old").NoOptDefVal = "24h"
 	fs.IntVar(&f.maxDeletes, "max-deletes", 10, "refuse to apply a plan that deletes more resources than this (or more than a third of the stack's)")
@@ -198,6 +198,10 @@ func prepare(ctx context.Context, env Env, f planFlags, paths []string) (*sessio
 func load(env Env, f planFlags, paths []string) (*session, bool) {
 	desired, sources, sets, ok := loadManifestsOnline(env, paths)
 	if !ok {
+		return nil, false
+	}
+	if err := checkRotate(desired, f.rotate); err != nil {
+		fail(env, err)
 		return nil, false
 	}
 	s := &session{flags: f, desired: desired, sources: sources, catalog: catalogCheck{sets: sets, stderr: env.Stderr}}

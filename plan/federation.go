@@ -184,9 +184,12 @@ func planSCIMToken(df *differ, v verdict, d, l model.Resource) {
 // scimTokenLifetime is how long Scaleway makes a SCIM token live (documentation, emulator).
 const scimTokenLifetime = 365 * 24 * time.Hour
 
-// tokenRotation says why a live token must be replaced: expired, or expiring within the
-// declared token's rotate_before. It needs Options.Now.
+// tokenRotation says why a live token must be replaced: --rotate, expired, or expiring within
+// the declared token's rotate_before (these two need Options.Now).
 func (df *differ) tokenRotation(d, l *model.SCIMToken) string {
+	if slices.Contains(df.opts.Rotate, d.Key()) {
+		return "rotation requested (--rotate)"
+	}
 	if df.opts.Now.IsZero() || l.ExpiresAt == nil {
 		return ""
 	}

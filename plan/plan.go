@@ -22,7 +22,8 @@ type Options struct {
 	// Adopt takes over every unmanaged live resource that a manifest names (--adopt), as if
 	// each had adopt: true.
 	Adopt bool
-	// Rotate lists API keys to replace now whatever their expiry (--rotate APP/KEY).
+	// Rotate lists API keys and SCIM tokens to replace now whatever their expiry (--rotate
+	// APP/KEY, --rotate scim_token/NAME).
 	Rotate []model.Key
 	// KeepOld, when positive, keeps the key a rotation or replacement supersedes for this grace
 	// period instead of deleting it at once (--keep-old); a later plan deletes it once the
