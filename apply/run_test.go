@@ -501,3 +501,83 @@ func TestRunRefusesASavedPlanThatPairsTokensOtherwise(t *testing.T) {
 		t.Errorf("okta's entry moved from %s to %s", before.TokenID, after.TokenID)
 	}
 }
+
+// With Secret Manager as the store, a dead run's SCIM token is told stored by the journal's
+// mark (kept) or not (deleted and made again), and the declared tokens are paired by the token
+// ID each secret's latest version names.
+func TestRunRecoversSCIMTokensStoredElsewhere(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := context.Background()
+	d := desired()
+	d.SCIM = &model.SCIM{Enabled: true}
+	withSM := func(opts apply.RunOptions) apply.RunOptions {
+		opts.OpenSecrets = func(ctx context.Context, t apply.Target) (apply.SecretStore, error) {
+			return e.client.SecretManager(ctx, "", d.Stack)
+		}
+		return opts
+	}
+	opts, _ := e.opts(d)
+	if _, err := apply.Run(ctx, withSM(opts)); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := e.client.Read(ctx, live.ReadOptions{})
+	sm, err := e.client.SecretManager(ctx, "", d.Stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal := secrets.JournalFor(e.secretsPath)
+	// Two dead runs: the first stored its token in Secret Manager and marked it, the second
+	// made one and died before storing it.
+	var ids []string
+	for _, store := range []bool{true, false} {
+		if err := journal.Add(secrets.Intent{SCIMID: l.SCIM.ID, Description: "SCIM token", Exclude: ids, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		id, _, bearer, err := e.client.CreateSCIMToken(ctx, l.SCIM.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+		if store {
+			if err := sm.PutAll(map[string]secrets.Credentials{"SCIM_TOKEN_OKTA": {TokenID: id, BearerToken: bearer}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := journal.MarkStored(id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	journal.Close()
+	kept, lost := ids[0], ids[1]
+	d.SCIMTokens = []*model.SCIMToken{{Name: "backup"}, {Name: "okta"}}
+	opts, _ = e.opts(d)
+	var warnings []string
+	opts.Warn = func(m string) { warnings = append(warnings, m) }
+	out, err := apply.Run(ctx, withSM(opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := strings.Join(warnings, "\n")
+	if !strings.Contains(said, "deleted SCIM token "+lost) || strings.Contains(said, kept) {
+		t.Fatalf("recovery warnings %q: want %s deleted and %s kept", warnings, lost, kept)
+	}
+	// By age, "backup" (first by name) would take the kept token; its secret says it is okta's.
+	if out.Result == nil || len(out.Result.Done) != 1 || out.Result.Done[0].Action.Key.Name != "backup" {
+		t.Fatalf("want backup's token made, got %+v", out.Result)
+	}
+	if sm, err = e.client.SecretManager(ctx, "", d.Stack); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := sm.StoredTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := e.client.Read(ctx, live.ReadOptions{})
+	liveIDs := map[string]bool{}
+	for _, tk := range after.SCIMTokens {
+		liveIDs[tk.ID] = true
+	}
+	if stored["SCIM_TOKEN_OKTA"] != kept || !liveIDs[kept] || !liveIDs[stored["SCIM_TOKEN_BACKUP"]] || len(after.SCIMTokens) != 2 {
+		t.Errorf("stored %v, live %v: want okta's the kept %s and backup's the new one", stored, liveIDs, kept)
+	}
+}
