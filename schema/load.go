@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamsync/iamsync/filetype"
 	"github.com/iamsync/iamsync/model"
 )
 
@@ -120,7 +121,7 @@ func (l *Loader) Files(paths []string) ([]string, Diagnostics) {
 		if !info.IsDir() {
 			if !info.Mode().IsRegular() {
 				ds = append(ds, Diagnostic{Pos: model.Pos{File: p}, Code: "E108", Severity: SeverityError,
-					Msg:  fmt.Sprintf("it is %s, not a regular file: iamsync reads manifests only from regular files", kindOf(info.Mode())),
+					Msg:  fmt.Sprintf("it is %s, not a regular file: iamsync reads manifests only from regular files", filetype.Of(info.Mode())),
 					Hint: "name the manifest files themselves (write generated manifests to a file first); remove it if you did not put it there"})
 				continue
 			}
@@ -156,7 +157,7 @@ func (l *Loader) Files(paths []string) ([]string, Diagnostics) {
 			if !mode.IsRegular() && mode&fs.ModeSymlink == 0 && !mode.IsDir() {
 				shown := filepath.Join(p, rel)
 				ds = append(ds, Diagnostic{Pos: model.Pos{File: shown}, Code: "E108", Severity: SeverityWarning,
-					Msg:  fmt.Sprintf("skipped: it is %s, not a regular file", kindOf(mode)),
+					Msg:  fmt.Sprintf("skipped: it is %s, not a regular file", filetype.Of(mode)),
 					Hint: "remove it if you did not put it there; manifests are regular files"})
 				return nil
 			}
@@ -236,7 +237,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a regular file: iamsync reads manifests only from files", path, kindOf(info.Mode()))
+		return nil, fmt.Errorf("%s is %s, not a regular file: iamsync reads manifests only from files", path, filetype.Of(info.Mode()))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
@@ -356,21 +357,4 @@ func agree(files []*file, heads []header, org *model.Org) []Diagnostic {
 	org.Stack = stack.val
 	org.OrganizationID = strings.ToLower(orgID.val)
 	return ds
-}
-
-// kindOf names a file type the way a user would.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO (named pipe)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return "a special file"
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/iamsync/iamsync/filetype"
 )
 
 // The files beside the secrets file are iamsync's own: PATH.lock (lock.go), PATH.pending
@@ -90,7 +92,7 @@ func problem(path string, fi fs.FileInfo, secretsFile bool) (found, target strin
 	case m.IsDir() && secretsFile:
 		return "", ""
 	case !m.IsRegular():
-		return kindOf(m) + ", not a regular file", ""
+		return filetype.Of(m) + ", not a regular file", ""
 	}
 	if owner, ok := foreignOwner(fi); ok {
 		return fmt.Sprintf("owned by uid %d, not by the user running iamsync (uid %d)", owner, os.Geteuid()), ""
@@ -99,23 +101,6 @@ func problem(path string, fi fs.FileInfo, secretsFile bool) (found, target strin
 		return fmt.Sprintf("a file with %d hard links (names), not 1", n), ""
 	}
 	return "", ""
-}
-
-// kindOf names a file type the way a user would.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO (named pipe)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return "a special file"
 }
 
 // refusal returns the refusal for path, or nil when fi is fit.
