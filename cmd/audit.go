@@ -103,7 +103,7 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 	maxSSHAge, _ := schema.ParseDuration(f.maxSSHKeyAge)
 	maxInactive, _ := schema.ParseDuration(f.maxInactive)
 	expiring, _ := schema.ParseDuration(f.expiring)
-	desired, sources, ok := loadManifests(env, paths)
+	desired, sources, sets, ok := loadManifestsOnline(env, paths)
 	if !ok {
 		return ExitError
 	}
@@ -118,11 +118,18 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 		hintf(env, "select the right profile with --profile or SCW_DEFAULT_ORGANIZATION_ID")
 		return ExitError
 	}
+	// The live catalogue, read alongside the organization, judges the manifests' sets as plan
+	// does and gives the scope type of sets the embedded copy lacks.
+	catalog := catalogCheck{sets: sets, stderr: env.Stderr, always: true}
+	scope, catalogued := catalog.startOnce(ctx, c.client)
 	// audit sees only auditReader's read methods: nothing in it can write.
 	rep, err := audit.Run(ctx, auditReader{c.client}, desired, audit.Options{
-		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, MaxInactive: maxInactive, ScopeType: scopeType, GrantExpiringWithin: expiring,
+		Now: time.Now(), MaxKeyAge: maxAge, MaxSSHKeyAge: maxSSHAge, MaxInactive: maxInactive, ScopeType: scope, GrantExpiringWithin: expiring,
 		Recertified: recertified, RecertifiedNote: recertifiedNote,
 	})
+	if cerr := catalogued(); err == nil && cerr != nil {
+		return fail(env, cerr)
+	}
 	if err != nil {
 		errorf(env, "%v", err)
 		hintf(env, "%s", readHint(ctx, err, "audit needs "+readRightsText+"; check the credentials and the network, then run again"))

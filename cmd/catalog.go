@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/iamsync/iamsync/live"
@@ -41,6 +42,37 @@ type catalogCheck struct {
 	stderr io.Writer          // where the diagnostics go
 	done   bool               // checked: apply plans more than once, the catalogue is read once
 	scopes map[string]string  // scope type by set name, from the live catalogue once read
+	// always reads the catalogue even when the manifests name no set: audit and explain judge
+	// every policy of the organization, whose sets the embedded copy may lack.
+	always bool
+}
+
+// known reports whether the catalogue has set: the live one when it was read, else the
+// embedded copy.
+func (c *catalogCheck) known(set string) bool {
+	if c.scopes != nil {
+		_, ok := c.scopes[set]
+		return ok
+	}
+	_, ok := schema.LookupPermissionSet(set)
+	return ok
+}
+
+// startOnce is start for a reader whose consumers ask for scope types from several goroutines
+// (audit's rules): scopeType waits for the catalogue the first time it is asked, and wait
+// returns the check's error.
+func (c *catalogCheck) startOnce(ctx context.Context, client *live.Client) (scopeType func(string) string, wait func() error) {
+	started := c.start(ctx, client)
+	var once sync.Once
+	var err error
+	wait = func() error {
+		once.Do(func() { err = started() })
+		return err
+	}
+	return func(set string) string {
+		_ = wait()
+		return c.scopeType(set)
+	}, wait
 }
 
 // scopeType is the scope type of set: the live catalogue's when it was read (it knows the sets
@@ -56,7 +88,7 @@ func (c *catalogCheck) scopeType(set string) string {
 // waits for it and reports the manifests' sets against it. Nothing is read when there is
 // nothing to check, or when it was checked already.
 func (c *catalogCheck) start(ctx context.Context, client *live.Client) (wait func() error) {
-	if c.done || c.sets.Empty() {
+	if c.done || (c.sets.Empty() && !c.always) {
 		return func() error { return nil }
 	}
 	var sets []live.PermissionSet

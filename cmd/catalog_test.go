@@ -110,6 +110,24 @@ func TestLiveCatalogue(t *testing.T) {
 		t.Errorf("plan read %d pages of the catalogue, want 2 (%d sets at 100 a page)", n, len(catalogue))
 	}
 
+	// audit and explain judge by the live catalogue too: the nightly audit of manifests that
+	// name a set only live has reports drift (nothing applied yet), not an unknown set.
+	catalogueCalls.Store(0)
+	code, stderr = run("audit", "--fail-on", "none", newer)
+	expect("audit, a set only live has", code, 2, stderr, "[E512]")
+	if strings.Contains(stderr, "unknown permission set") || catalogueCalls.Load() != 2 {
+		t.Errorf("audit: %d catalogue pages read, stderr:\n%s", catalogueCalls.Load(), stderr)
+	}
+	code, stderr = run("explain", "who", "--can", "QuantumComputingFullAccess", newer)
+	expect("explain, a set only live has", code, 0, stderr)
+	code, stderr = run("explain", "who", "--can", "BillingReadOnly")
+	expect("explain, a set withdrawn live", code, 1, stderr, `--can: unknown permission set "BillingReadOnly"`)
+	if strings.Contains(stderr, "did you mean BillingReadOnly") {
+		t.Errorf("explain suggests the withdrawn set itself:\n%s", stderr)
+	}
+	code, stderr = run("explain", "who", "--can", "QuantumComputingFullAccess", "--manifests-only", manifest("offline.yaml", "IAMReadOnly"))
+	expect("explain offline, a set only live has", code, 1, stderr, `--can: unknown permission set "QuantumComputingFullAccess"`)
+
 	// A set the live catalogue lacks is an error online, whatever the embedded list says, and
 	// apply refuses before writing anything.
 	withdrawn := manifest("withdrawn.yaml", "BillingReadOnly")

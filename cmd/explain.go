@@ -96,8 +96,11 @@ func runExplain(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	if q.set != "" {
-		if err := checkSet(q); err != nil {
+	// Offline, the set is checked against the embedded catalogue before anything is read;
+	// online, against the organization's once read (it knows the sets the copy lacks).
+	catalog := &catalogCheck{stderr: env.Stderr, always: true}
+	if q.set != "" && f.manifestsOnly {
+		if err := checkSet(q, catalog); err != nil {
 			return fail(env, err)
 		}
 	}
@@ -119,11 +122,11 @@ func runExplain(ctx context.Context, env Env, args []string) int {
 	} else {
 		orgID := ""
 		if len(paths) > 0 {
-			desired, _, ok := loadManifests(env, paths)
+			desired, _, sets, ok := loadManifestsOnline(env, paths)
 			if !ok {
 				return ExitError
 			}
-			orgID = desired.OrganizationID
+			orgID, catalog.sets = desired.OrganizationID, sets
 		}
 		c, err := connect(env, f.conn, orgID)
 		if err != nil {
@@ -134,17 +137,26 @@ func runExplain(ctx context.Context, env Env, args []string) int {
 			return fail(env, withHint(fmt.Errorf("the manifests are for organization %s but the credentials are for %s", orgID, c.client.OrganizationID),
 				"select the right profile with --profile or SCW_DEFAULT_ORGANIZATION_ID"))
 		}
+		catalogued := catalog.start(ctx, c.client)
 		// Every policy's rules: the answer covers every stack's and unmanaged policies.
 		org, err = c.client.Read(ctx, live.ReadOptions{})
+		if cerr := catalogued(); err == nil && cerr != nil {
+			return fail(env, cerr)
+		}
 		if err != nil {
 			return fail(env, withHint(fmt.Errorf("read the organization: %w", err),
 				readHint(ctx, err, "explain needs "+readRightsText+"; check the credentials and the network, then run again")))
 		}
+		if q.set != "" {
+			if err := checkSet(q, catalog); err != nil {
+				return fail(env, err)
+			}
+		}
 		e.Source = "organization"
 	}
 
-	acc := access.Effective(org, access.Options{ScopeType: scopeType, Now: time.Now(), Origins: true})
-	if err := answer(q, org, acc, e); err != nil {
+	acc := access.Effective(org, access.Options{ScopeType: catalog.scopeType, Now: time.Now(), Origins: true})
+	if err := answer(q, org, acc, catalog.scopeType, e); err != nil {
 		return fail(env, err)
 	}
 	switch f.format {
@@ -227,22 +239,29 @@ func parseQuestion(f explainFlags, args []string) (question, []string, error) {
 	return q, nil, withHint(fmt.Errorf("unknown question %q", q.kind), "ask principal KIND/NAME, who --can SET, or admins")
 }
 
-// checkSet refuses a permission set the catalogue does not know, and an organization-level
-// set asked about on a project, before anything is read.
-func checkSet(q question) error {
-	ps, ok := schema.LookupPermissionSet(q.set)
-	if !ok {
+// checkSet refuses a permission set the catalogue does not know (the organization's when it
+// was read, else the embedded copy), and an organization-level set asked about on a project.
+func checkSet(q question, catalog *catalogCheck) error {
+	if !catalog.known(q.set) {
 		var names []string
-		for _, p := range schema.PermissionSets() {
-			names = append(names, p.Name)
-		}
 		hint := "the permission sets are those of schema/permission-sets.tsv; with shell completion installed, <Tab> after --can lists them"
+		if catalog.scopes != nil {
+			hint = "the permission sets are those ListPermissionSets gives ('scw iam permission-set list')"
+			for name := range catalog.scopes {
+				names = append(names, name)
+			}
+			slices.Sort(names) // one suggestion, whatever the map's order
+		} else {
+			for _, p := range schema.PermissionSets() {
+				names = append(names, p.Name)
+			}
+		}
 		if s := suggest(q.set, names); s != "" {
 			hint = fmt.Sprintf("did you mean %s?", s)
 		}
 		return withHint(fmt.Errorf("--can: unknown permission set %q", q.set), hint)
 	}
-	if ps.ScopeType == schema.ScopeOrganization && strings.HasPrefix(q.on, "project:") {
+	if catalog.scopeType(q.set) == string(schema.ScopeOrganization) && strings.HasPrefix(q.on, "project:") {
 		return withHint(fmt.Errorf("%s is an organization-level permission set: nobody holds it on a project", q.set),
 			"ask --on organization, or leave --on out")
 	}
@@ -250,7 +269,7 @@ func checkSet(q question) error {
 }
 
 // answer fills e with the answer to q over acc, the access of org.
-func answer(q question, org *model.Org, acc *access.Access, e *access.Explanation) error {
+func answer(q question, org *model.Org, acc *access.Access, scopeType func(string) string, e *access.Explanation) error {
 	switch q.kind {
 	case "principal":
 		e.Question = "What " + q.principal.String() + " holds"
