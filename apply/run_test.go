@@ -373,33 +373,40 @@ func TestRunRecoversKeysStoredElsewhere(t *testing.T) {
 	}
 }
 
+// withSCIM applies desired() with SCIM set up and no token; it returns the manifests and the
+// SCIM configuration's ID.
+func withSCIM(t *testing.T) (*runEnv, *model.Org, string) {
+	e := newRunEnv(t)
+	d := desired()
+	d.SCIM = &model.SCIM{Enabled: true}
+	opts, _ := e.opts(d)
+	if _, err := apply.Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.client.Read(context.Background(), live.ReadOptions{})
+	if err != nil || l.SCIM == nil {
+		t.Fatalf("SCIM is not set up: %v", err)
+	}
+	return e, d, l.SCIM.ID
+}
+
 // A SCIM token made by a run that died before storing its bearer has no name to tell it by:
 // the journal's intent (the SCIM configuration, the tokens there before) is how the next run
 // finds it, deletes it and makes the declared token again with its bearer stored. Without the
 // journal the plan would take the orphan for the declared token and the bearer would be lost.
 func TestRunRepairsASCIMTokenADeadRunLost(t *testing.T) {
-	e := newRunEnv(t)
+	e, d, scimID := withSCIM(t)
 	ctx := context.Background()
-	d := desired()
-	d.SCIM = &model.SCIM{Enabled: true}
-	opts, _ := e.opts(d)
-	if _, err := apply.Run(ctx, opts); err != nil {
-		t.Fatal(err)
-	}
-	l, err := e.client.Read(ctx, live.ReadOptions{})
-	if err != nil || l.SCIM == nil {
-		t.Fatalf("SCIM is not set up: %v", err)
-	}
 	// The dead run: announce, create, die before the bearer reaches the secrets file.
-	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{SCIMID: l.SCIM.ID, Description: "SCIM token", At: time.Now()}); err != nil {
+	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{SCIMID: scimID, Description: "SCIM token", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	lost, _, _, err := e.client.CreateSCIMToken(ctx, l.SCIM.ID)
+	lost, _, _, err := e.client.CreateSCIMToken(ctx, scimID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.SCIMTokens = []*model.SCIMToken{{Name: "okta"}}
-	opts, _ = e.opts(d)
+	opts, _ := e.opts(d)
 	var warnings []string
 	opts.Warn = func(msg string) { warnings = append(warnings, msg) }
 	if _, err := apply.Run(ctx, opts); err != nil {
@@ -430,19 +437,12 @@ func TestRunRepairsASCIMTokenADeadRunLost(t *testing.T) {
 
 // A dead run's token whose bearer did reach the secrets file is kept, like a stored key.
 func TestRunKeepsASCIMTokenADeadRunStored(t *testing.T) {
-	e := newRunEnv(t)
+	e, d, scimID := withSCIM(t)
 	ctx := context.Background()
-	d := desired()
-	d.SCIM = &model.SCIM{Enabled: true}
-	opts, _ := e.opts(d)
-	if _, err := apply.Run(ctx, opts); err != nil {
+	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{SCIMID: scimID, Description: "SCIM token", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	l, _ := e.client.Read(ctx, live.ReadOptions{})
-	if err := secrets.JournalFor(e.secretsPath).Add(secrets.Intent{SCIMID: l.SCIM.ID, Description: "SCIM token", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	id, _, bearer, err := e.client.CreateSCIMToken(ctx, l.SCIM.ID)
+	id, _, bearer, err := e.client.CreateSCIMToken(ctx, scimID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,7 +450,7 @@ func TestRunKeepsASCIMTokenADeadRunStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.SCIMTokens = []*model.SCIMToken{{Name: "okta"}}
-	opts, _ = e.opts(d)
+	opts, _ := e.opts(d)
 	e.emu.ResetCounts()
 	out, err := apply.Run(ctx, opts)
 	if err != nil {

@@ -1,14 +1,11 @@
 package resilience
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 // TestCrash kills apply with SIGKILL right after the Nth API answer it received, for N across
@@ -44,28 +41,7 @@ func TestCrash(t *testing.T) {
 func crashRun(t *testing.T, m *manifestSet, n int64) {
 	o := newOrg(t, 100)
 	m.write(t, o.dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd, stdout, stderr := o.command(ctx, "apply", "--auto-approve", "--secrets-file", secretsFile, "manifests")
-	var mu sync.Mutex
-	killed := false
-	o.onAnswer(n, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if cmd.Process != nil {
-			killed = cmd.Process.Kill() == nil
-		}
-	})
-	mu.Lock()
-	err := cmd.Start()
-	mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := o.finish(cmd, stdout, stderr, cmd.Wait())
-	mu.Lock()
-	wasKilled := killed && first.killed
-	mu.Unlock()
+	_, wasKilled := o.killedAfter(n, "apply", "--auto-approve", "--secrets-file", secretsFile, "manifests")
 	// Whatever the kill interrupted, the secrets file parses (o.stored fails the test if not).
 	o.stored(m.secretNames())
 	_, journalErr := os.Stat(filepath.Join(o.dir, secretsFile+".pending"))
@@ -142,24 +118,7 @@ func crashDuringRotation(t *testing.T, keepOld bool) {
 			if r := o.apply(); r.code != 0 {
 				t.Fatalf("first apply:\n%s", r)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd, stdout, stderr := o.command(ctx, args...)
-			var mu sync.Mutex
-			o.onAnswer(int64(n), func() {
-				mu.Lock()
-				defer mu.Unlock()
-				if cmd.Process != nil {
-					cmd.Process.Kill()
-				}
-			})
-			mu.Lock()
-			err := cmd.Start()
-			mu.Unlock()
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.finish(cmd, stdout, stderr, cmd.Wait())
+			o.killedAfter(int64(n), args...)
 			o.stored(m.secretNames())
 			second := o.apply()
 			checkReport(t, second)
@@ -200,24 +159,7 @@ func TestCrashSCIMTokens(t *testing.T) {
 			t.Parallel()
 			o := newOrg(t, 900)
 			writeSCIMManifest(t, o.dir)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd, stdout, stderr := o.command(ctx, "apply", "--auto-approve", "--secrets-file", secretsFile, "manifests")
-			var mu sync.Mutex
-			o.onAnswer(int64(n), func() {
-				mu.Lock()
-				defer mu.Unlock()
-				if cmd.Process != nil {
-					cmd.Process.Kill()
-				}
-			})
-			mu.Lock()
-			err := cmd.Start()
-			mu.Unlock()
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.finish(cmd, stdout, stderr, cmd.Wait())
+			o.killedAfter(int64(n), "apply", "--auto-approve", "--secrets-file", secretsFile, "manifests")
 			second := o.apply()
 			checkReport(t, second)
 			if second.code != 0 {

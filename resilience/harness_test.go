@@ -122,6 +122,34 @@ func (o *org) onAnswer(n int64, hook func()) {
 	o.after[o.n.Load()+n] = hook
 }
 
+// killedAfter runs iamsync with args and kills it with SIGKILL right after the nth API answer
+// (counted from now); killed says whether the kill ended the run (it may have finished first).
+func (o *org) killedAfter(n int64, args ...string) (r result, killed bool) {
+	o.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd, stdout, stderr := o.command(ctx, args...)
+	var mu sync.Mutex
+	sent := false
+	o.onAnswer(n, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if cmd.Process != nil {
+			sent = cmd.Process.Kill() == nil
+		}
+	})
+	mu.Lock()
+	err := cmd.Start()
+	mu.Unlock()
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	r = o.finish(cmd, stdout, stderr, cmd.Wait())
+	mu.Lock()
+	defer mu.Unlock()
+	return r, sent && r.killed
+}
+
 func (o *org) env() []string {
 	c := o.emu.Owner()
 	return []string{

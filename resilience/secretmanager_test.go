@@ -1,14 +1,11 @@
 package resilience
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
-	"time"
 
 	secret "github.com/scaleway/scaleway-sdk-go/api/secret/v1beta1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
@@ -47,24 +44,7 @@ func TestCrashSecretManager(t *testing.T) {
 			t.Parallel()
 			o := newOrg(t, 900)
 			m.write(t, o.dir)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd, stdout, stderr := o.command(ctx, smApplyArgs...)
-			var mu sync.Mutex
-			o.onAnswer(int64(n), func() {
-				mu.Lock()
-				defer mu.Unlock()
-				if cmd.Process != nil {
-					cmd.Process.Kill()
-				}
-			})
-			mu.Lock()
-			err := cmd.Start()
-			mu.Unlock()
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.finish(cmd, stdout, stderr, cmd.Wait())
+			o.killedAfter(int64(n), smApplyArgs...)
 			second := o.smApply()
 			checkReport(t, second)
 			if second.code != 0 {
