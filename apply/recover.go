@@ -112,7 +112,10 @@ type announcer interface {
 // file. It returns how many it deleted, and pending when a journal remains unchecked because
 // the secrets file cannot be read (the run goes on: its own key creations will fail on the
 // same file, and the journal stays for the next run). On an error nothing is planned.
-func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPath string, live *model.Org) (deleted int, pending bool, err error) {
+//
+// storeTokens are the SCIM token IDs the run's secrets store holds (PlanInputs.StoredTokens):
+// a bearer that reached Secret Manager before the kill could mark it is stored all the same.
+func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPath string, live *model.Org, storeTokens map[string]string) (deleted int, pending bool, err error) {
 	j := secrets.JournalFor(secretsPath)
 	intents, err := j.Read()
 	if err != nil || len(intents) == 0 {
@@ -135,6 +138,9 @@ func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPa
 	}
 	for id := range tokens {
 		stored[id] = "(a SCIM token's bearer)"
+	}
+	for name, id := range storeTokens {
+		stored[id] = name
 	}
 	for ak := range marked {
 		stored[ak] = "(marked stored in the journal)"
@@ -219,8 +225,15 @@ func unreadSCIM(live *model.Org) string {
 	return ""
 }
 
+// tokenWindow bounds when a token a dead run made was created, around its intent's time: the
+// API's clock may differ from this machine's, and a create may be tried three times with the
+// transport's retries. A token created outside it is someone else's (a token has no marker to
+// say whose it is), and is left to the plan, which shows what it does with it.
+const tokenWindowBefore, tokenWindowAfter = 5 * time.Minute, 30 * time.Minute
+
 // recoverLostTokens deletes the tokens of the SCIM configuration an intent names that the dead
-// run made and whose bearer it never stored: neither there before (Exclude) nor in stored.
+// run made and whose bearer it never stored: neither there before (Exclude) nor in stored, and
+// created around the intent's time.
 func recoverLostTokens(ctx context.Context, warn func(string), w Writer, in secrets.Intent, stored map[string]string) (int, error) {
 	found, err := w.Find(ctx, model.KindSCIMToken, "", in.SCIMID)
 	if err != nil {
@@ -229,6 +242,9 @@ func recoverLostTokens(ctx context.Context, warn func(string), w Writer, in secr
 	deleted := 0
 	for _, f := range found {
 		if _, ok := stored[f.ID]; ok || slices.Contains(in.Exclude, f.ID) {
+			continue
+		}
+		if !f.CreatedAt.IsZero() && (f.CreatedAt.Before(in.At.Add(-tokenWindowBefore)) || f.CreatedAt.After(in.At.Add(tokenWindowAfter))) {
 			continue
 		}
 		if err := w.DeleteSCIMToken(ctx, f.ID); err != nil {

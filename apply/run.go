@@ -214,7 +214,7 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, pending, err := recoverLostKeys(ctx, warn, target, opts.SecretsPath, live)
+	n, pending, err := recoverLostKeys(ctx, warn, target, opts.SecretsPath, live, stored)
 	if err != nil {
 		return nil, &hinted{err, "nothing was applied; fix the cause and run apply again"}
 	}

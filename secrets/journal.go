@@ -31,8 +31,8 @@ import (
 // Intent is one key creation about to happen.
 type Intent struct {
 	ApplicationID string `json:"application_id"`
-	// SCIMID, set instead of ApplicationID, makes this a SCIM token's creation; Description is
-	// then the secrets entry its bearer goes to.
+	// SCIMID, set instead of ApplicationID, makes this a SCIM token's creation (Description is
+	// then "SCIM token": the token has none to match).
 	SCIMID      string    `json:"scim_id,omitempty"`
 	Description string    `json:"description"`
 	Exclude     []string  `json:"exclude,omitempty"` // access keys (token IDs) of matching keys (tokens) that existed before
