@@ -41,3 +41,30 @@ func TestMassDelete(t *testing.T) {
 		})
 	}
 }
+
+// A saved plan is refused when the store pairs SCIM tokens otherwise, not when a rotation fell
+// due (or was asked for) between the plan and the apply.
+func TestTokenPairingAgrees(t *testing.T) {
+	tok := func(op plan.Op, name, id string) plan.Action {
+		return plan.Action{Op: op, Key: model.Key{Kind: model.KindSCIMToken, Name: name}, ID: id}
+	}
+	base := []plan.Action{tok(plan.Delete, "t-3", "t-3"), tok(plan.Create, "backup", "")}
+	for _, tc := range []struct {
+		name  string
+		fresh []plan.Action
+		want  bool
+	}{
+		{"the same", base, true},
+		{"a rotation only the saved plan has", base[:2:2], true},
+		{"another token made", []plan.Action{tok(plan.Delete, "t-3", "t-3"), tok(plan.Create, "okta", "")}, false},
+		{"another token deleted", []plan.Action{tok(plan.Delete, "t-1", "t-1"), tok(plan.Create, "backup", "")}, false},
+		{"okta's rotation replaces another token", append(base[:2:2], tok(plan.Replace, "okta", "t-2")), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			saved := &plan.Plan{Actions: append(base[:2:2], tok(plan.Replace, "okta", "t-1"))}
+			if got := tokenPairingAgrees(saved, &plan.Plan{Actions: tc.fresh}); got != tc.want {
+				t.Errorf("tokenPairingAgrees = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -113,18 +113,44 @@ func storedTokens(ctx context.Context, opts RunOptions, warn func(string)) (map[
 	return out, nil
 }
 
-// sameTokenActions reports whether two plans do the same to SCIM tokens.
-func sameTokenActions(a, b *plan.Plan) bool {
-	of := func(p *plan.Plan) []string {
-		var out []string
+// tokenPairingAgrees reports whether two plans pair the declared SCIM tokens with the same live
+// ones: they make the same tokens (by name), delete the same (by ID), and replace no token under
+// another name. A replacement one plan has and the other lacks is a rotation that fell due (or a
+// --rotate) between them, not another pairing.
+func tokenPairingAgrees(a, b *plan.Plan) bool {
+	type facts struct {
+		creates, deletes []string
+		replaces         map[string]string // declared name → the live ID it replaces
+	}
+	of := func(p *plan.Plan) facts {
+		f := facts{replaces: map[string]string{}}
 		for _, x := range p.Actions {
-			if x.Key.Kind == model.KindSCIMToken {
-				out = append(out, fmt.Sprint(x.Op, x.Key, x.ID))
+			if x.Key.Kind != model.KindSCIMToken {
+				continue
+			}
+			switch x.Op {
+			case plan.Create:
+				f.creates = append(f.creates, x.Key.Name)
+			case plan.Delete:
+				f.deletes = append(f.deletes, x.ID)
+			case plan.Replace:
+				f.replaces[x.Key.Name] = x.ID
 			}
 		}
-		return out
+		slices.Sort(f.creates)
+		slices.Sort(f.deletes)
+		return f
 	}
-	return slices.Equal(of(a), of(b))
+	fa, fb := of(a), of(b)
+	if !slices.Equal(fa.creates, fb.creates) || !slices.Equal(fa.deletes, fb.deletes) {
+		return false
+	}
+	for name, id := range fa.replaces {
+		if other, ok := fb.replaces[name]; ok && other != id {
+			return false
+		}
+	}
+	return true
 }
 
 // RunOptions configure Run.
@@ -231,10 +257,10 @@ func Run(ctx context.Context, opts RunOptions) (*Outcome, error) {
 		if s.Fingerprint.Live != p.Fingerprint.Live {
 			return nil, &Refusal{Reason: StaleOrganization, Msg: "the saved plan is stale: the organization changed since it was made", Hint: replan}
 		}
-		if !sameTokenActions(s, p) {
+		if !tokenPairingAgrees(s, p) {
 			// 'iamsync plan' pairs SCIM tokens by age; the secrets store knows better.
 			return nil, &Refusal{Reason: StaleOrganization, Msg: "the saved plan pairs the SCIM tokens with their secrets entries otherwise than the secrets store does",
-				Hint: "apply without a saved plan, or make the plan where the secrets store is: 'iamsync plan --out FILE' pairs tokens by age alone"}
+				Hint: "apply without the saved plan: apply pairs the tokens by the secrets store, which 'iamsync plan' does not read"}
 		}
 		p = s
 	}

@@ -9,9 +9,10 @@ package plan
 //   - SAML and SCIM: created when declared and absent, updated in place, deleted when declared
 //     with enabled: false.
 //   - SCIM tokens have no name in the API, only an ID and a one-year lifetime. A declared token
-//     with id: is that live token; then a token is the live token whose ID its secrets entry
-//     holds (Options.StoredTokens, which apply reads from its store); the others take the
-//     newest live tokens left, in name order. A live token no entry takes is deleted, before any token is created (the
+//     with id: is that live token; then a token whose secrets entry holds an ID (Options.
+//     StoredTokens, which apply reads from its store) is the live token of that ID, or is made
+//     again when that token is gone; the others take the newest live tokens no entry holds, in
+//     name order (all of them, by age alone, in 'iamsync plan', which does not read the store). A live token no entry takes is deleted, before any token is created (the
 //     API refuses a third active token, emulator doc.go). A token expiring within its
 //     rotate_before (or expired) is replaced: the new token is created, its bearer stored,
 //     then the old deleted, which needs a free slot; a plan that would need three active
@@ -107,9 +108,10 @@ func scimTokenCandidates(df *differ, d model.Resource) ([]model.Resource, bool) 
 	return nil, false
 }
 
-// scimTokenMatch pairs declared tokens with live ones: by ID where the manifest gives one, then
-// by the ID the token's secrets entry holds, then the others in name order with the newest live
-// tokens left.
+// scimTokenMatch pairs declared tokens with live ones: by ID where the manifest gives one; then,
+// for a token whose secrets entry holds an ID (stored, known in apply), the live token of that ID,
+// or none when it is gone (the entry's bearer is dead: a new token is made); the others in name
+// order with the newest live tokens that no entry holds.
 func scimTokenMatch(d, l *model.Org, stored map[string]string) map[*model.SCIMToken]*model.SCIMToken {
 	out := map[*model.SCIMToken]*model.SCIMToken{}
 	taken := map[*model.SCIMToken]bool{}
@@ -125,15 +127,22 @@ func scimTokenMatch(d, l *model.Org, stored map[string]string) map[*model.SCIMTo
 			out[t], taken[lt] = lt, true
 		}
 	}
+	held := map[string]bool{}
+	for _, id := range stored {
+		held[id] = true
+	}
+	byEntry := map[*model.SCIMToken]bool{}
 	for _, t := range d.SCIMTokens {
-		if t.ID != "" {
+		id, ok := stored[model.SCIMTokenSecretName(t)]
+		if t.ID != "" || !ok {
 			continue
 		}
-		if lt := byID[stored[model.SCIMTokenSecretName(t)]]; lt != nil && !taken[lt] {
+		byEntry[t] = true
+		if lt := byID[id]; lt != nil && !taken[lt] {
 			out[t], taken[lt] = lt, true
 		}
 	}
-	free := slices.DeleteFunc(slices.Clone(l.SCIMTokens), func(t *model.SCIMToken) bool { return taken[t] })
+	free := slices.DeleteFunc(slices.Clone(l.SCIMTokens), func(t *model.SCIMToken) bool { return taken[t] || held[t.ID] })
 	slices.SortStableFunc(free, func(a, b *model.SCIMToken) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
@@ -141,7 +150,7 @@ func scimTokenMatch(d, l *model.Org, stored map[string]string) map[*model.SCIMTo
 		return cmp.Compare(a.ID, b.ID)
 	})
 	for _, t := range d.SCIMTokens {
-		if _, done := out[t]; done || t.ID != "" || len(free) == 0 {
+		if t.ID != "" || byEntry[t] || len(free) == 0 {
 			continue
 		}
 		out[t], free = free[0], free[1:]
@@ -166,6 +175,10 @@ func planSCIMToken(df *differ, v verdict, d, l model.Resource) {
 			return
 		}
 		df.act(v, d, nil, scimTokenFields(df, d, nil), nil)
+		name := model.SCIMTokenSecretName(t)
+		if id, ok := df.opts.StoredTokens[name]; ok && v == vCreate {
+			df.plan.Actions[len(df.plan.Actions)-1].Reason = fmt.Sprintf("its secrets entry %s holds token %s, which is no longer live", name, id)
+		}
 		return
 	}
 	lt := l.(*model.SCIMToken)

@@ -173,8 +173,12 @@ func TestPlanSCIMTokens(t *testing.T) {
 		{"a token held by another entry is not taken by age: the one without is made again",
 			desired(&model.SCIMToken{Name: "backup"}, &model.SCIMToken{Name: "okta"}), liveWith(newer), "create scim_token/backup", false, "",
 			map[string]string{"SCIM_TOKEN_OKTA": "t-new"}},
-		{"an entry whose token is gone pairs by age", desired(&model.SCIMToken{Name: "okta"}), liveWith(newer), "", false, "",
+		{"an entry whose token is gone gets a new one; a token no entry holds is not taken for it",
+			desired(&model.SCIMToken{Name: "okta"}), liveWith(newer), "delete scim_token/t-new#t-new, create scim_token/okta", false, "",
 			map[string]string{"SCIM_TOKEN_OKTA": "t-gone"}},
+		{"a token another entry holds is not taken by age (a renamed token)",
+			desired(&model.SCIMToken{Name: "prod"}), liveWith(newer), "delete scim_token/t-new#t-new, create scim_token/prod", false, "",
+			map[string]string{"SCIM_TOKEN_OKTA": "t-new"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Diff(tc.desired, tc.live, Options{Now: fedNow, StoredTokens: tc.stored})
@@ -189,6 +193,11 @@ func TestPlanSCIMTokens(t *testing.T) {
 			}
 			if tc.warn != "" && !strings.Contains(mustJSON(t, p.Warnings), tc.warn) {
 				t.Errorf("warnings %v lack %q", p.Warnings, tc.warn)
+			}
+			if strings.HasPrefix(tc.name, "an entry whose token is gone") {
+				if a := p.Actions[len(p.Actions)-1]; !strings.Contains(a.Reason, "its secrets entry SCIM_TOKEN_OKTA holds token t-gone, which is no longer live") {
+					t.Errorf("the create does not say why: %q", a.Reason)
+				}
 			}
 			if strings.HasPrefix(tc.name, "an unknown id") && (len(p.Conflicts) != 1 || !strings.Contains(p.Conflicts[0].Reason, "no live SCIM token")) {
 				t.Errorf("conflicts %v", p.Conflicts)
