@@ -120,6 +120,12 @@ func TestLiveCatalogue(t *testing.T) {
 	}
 	code, stderr = run("explain", "who", "--can", "QuantumComputingFullAccess", newer)
 	expect("explain, a set only live has", code, 0, stderr)
+	emu.ResetCounts()
+	code, stderr = run("explain", "who", "--can", "QuantumComputingFullAcces")
+	expect("explain, a misspelt set only live has", code, 1, stderr, "did you mean QuantumComputingFullAccess?")
+	if n := emu.Counts().Reads; n != 0 {
+		t.Errorf("explain read the organization (%d reads) before refusing a set no catalogue has", n)
+	}
 	code, stderr = run("explain", "who", "--can", "BillingReadOnly")
 	expect("explain, a set withdrawn live", code, 1, stderr, `--can: unknown permission set "BillingReadOnly"`)
 	if strings.Contains(stderr, "did you mean BillingReadOnly") {

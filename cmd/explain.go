@@ -137,7 +137,17 @@ func runExplain(ctx context.Context, env Env, args []string) int {
 			return fail(env, withHint(fmt.Errorf("the manifests are for organization %s but the credentials are for %s", orgID, c.client.OrganizationID),
 				"select the right profile with --profile or SCW_DEFAULT_ORGANIZATION_ID"))
 		}
-		catalogued := catalog.start(ctx, c.client)
+		_, catalogued := catalog.startOnce(ctx, c.client)
+		// A set the embedded copy lacks is checked before the organization is read: a typo
+		// costs two calls, not a whole read.
+		if q.set != "" && !catalog.known(q.set) {
+			if err := catalogued(); err != nil {
+				return fail(env, err)
+			}
+			if err := checkSet(q, catalog); err != nil {
+				return fail(env, err)
+			}
+		}
 		// Every policy's rules: the answer covers every stack's and unmanaged policies.
 		org, err = c.client.Read(ctx, live.ReadOptions{})
 		if cerr := catalogued(); err == nil && cerr != nil {

@@ -29,12 +29,13 @@ func parseKeyRefs(refs []string) ([]model.Key, error) {
 	return out, nil
 }
 
-// checkRotate refuses a --rotate value that names no API key or SCIM token of the manifests: a
-// typo would otherwise rotate nothing and say "No changes".
-func checkRotate(d *model.Org, refs []string) error {
+// resolveRotate reads --rotate values against the manifests: each must name a declared API key
+// or SCIM token (a typo would otherwise rotate nothing and say "No changes"). scim_token/NAME is
+// the token, unless only an application named scim_token has a key NAME.
+func resolveRotate(d *model.Org, refs []string) ([]model.Key, error) {
 	keys, err := parseKeyRefs(refs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	declared := map[model.Key]bool{}
 	var names []string
@@ -47,6 +48,9 @@ func checkRotate(d *model.Org, refs []string) error {
 		names = append(names, rotateTokenPrefix+t.Name)
 	}
 	for i, k := range keys {
+		if asKey := (model.Key{Kind: model.KindAPIKey, Parent: strings.TrimSuffix(rotateTokenPrefix, "/"), Name: k.Name}); k.Kind == model.KindSCIMToken && !declared[k] && declared[asKey] {
+			keys[i], k = asKey, asKey
+		}
 		if declared[k] {
 			continue
 		}
@@ -62,9 +66,9 @@ func checkRotate(d *model.Org, refs []string) error {
 			}
 			hint = "the manifests declare " + strings.Join(names, ", ")
 		}
-		return withHint(fmt.Errorf("--rotate %s: the manifests declare no such %s", escape.Quote(refs[i]), what), hint)
+		return nil, withHint(fmt.Errorf("--rotate %s: the manifests declare no such %s", escape.Quote(refs[i]), what), hint)
 	}
-	return nil
+	return keys, nil
 }
 
 func cutLast(s string, sep byte) (string, string, bool) {

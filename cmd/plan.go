@@ -166,6 +166,7 @@ type session struct {
 	sources []string
 	cache   *live.RuleCache // nil: every rule read from the API
 	catalog catalogCheck    // the permission sets, against the live catalogue (catalog.go)
+	rotate  []model.Key     // --rotate, resolved against the manifests
 	// storedTokens is which SCIM token each secrets entry holds, known in apply only
 	// (apply.PlanInputs); plan pairs tokens by age without it.
 	storedTokens map[string]string
@@ -200,11 +201,12 @@ func load(env Env, f planFlags, paths []string) (*session, bool) {
 	if !ok {
 		return nil, false
 	}
-	if err := checkRotate(desired, f.rotate); err != nil {
+	rotate, err := resolveRotate(desired, f.rotate)
+	if err != nil {
 		fail(env, err)
 		return nil, false
 	}
-	s := &session{flags: f, desired: desired, sources: sources, catalog: catalogCheck{sets: sets, stderr: env.Stderr}}
+	s := &session{flags: f, desired: desired, sources: sources, rotate: rotate, catalog: catalogCheck{sets: sets, stderr: env.Stderr}}
 	if !f.conn.local { // the local emulator answers in-process, at a new address each run
 		s.cache = f.cache.ruleCache(env)
 	}
@@ -238,9 +240,8 @@ func (s *session) replan(ctx context.Context) error {
 			readHint(ctx, err, "check the credentials' rights ("+readRightsText+" at least) and the network, then run again"))
 	}
 	f := s.flags
-	rotate, _ := parseKeyRefs(f.rotate) // checked with the flags
 	p, err := plan.Diff(s.desired, liveOrg, plan.Options{
-		Now: time.Now(), Adopt: f.adopt, Rotate: rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey, ScopeType: s.catalog.scopeType,
+		Now: time.Now(), Adopt: f.adopt, Rotate: s.rotate, KeepOld: f.keepOld, Self: s.conn.client.AccessKey, ScopeType: s.catalog.scopeType,
 		StoredTokens: s.storedTokens,
 	})
 	if err != nil {
