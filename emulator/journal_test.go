@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(killChildEnv); path != "" {
 		os.Exit(writeUntilKilled(path))
 	}
-	announceMissingShared(os.Stderr)
+	announceMissingShared(io.MultiWriter(os.Stderr, terminal()))
 	os.Exit(m.Run())
 }
 

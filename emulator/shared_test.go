@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -61,6 +62,21 @@ func announceMissingShared(w io.Writer) {
 	if _, ok := findShared(dir, sharedRecordings); !ok && os.Getenv(requireSharedEnv) != "1" {
 		announceOnce.Do(func() { fmt.Fprintln(w, "iamsync tests: "+missingShared(dir, sharedRecordings)) })
 	}
+}
+
+// terminal is where the skip is announced besides the test's output: 'go test ./...' shows a
+// passing package's output only with -v, and the user of a fresh clone who runs the README's
+// test command must still see what was skipped. Nowhere without a terminal (CI), or under -v.
+func terminal() io.Writer {
+	flag.Parse()
+	if testing.Verbose() {
+		return io.Discard
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return io.Discard
+	}
+	return tty
 }
 
 // sharedDir returns the path of rel above the package directory; when it is missing the test
