@@ -264,18 +264,28 @@ func (df *differ) projectLabel(ref string) string {
 // expires_at is never rotated: its replacement would expire at the same instant. It needs
 // Options.Now.
 func (df *differ) rotation(d, l *model.APIKey) string {
-	if slices.Contains(df.opts.Rotate, d.Key()) {
-		return "rotation requested (--rotate)"
-	}
-	if df.opts.Now.IsZero() || l.ExpiresAt == nil || d.ExpiresIn == 0 {
+	if d.ExpiresIn == 0 && !slices.Contains(df.opts.Rotate, d.Key()) {
 		return ""
 	}
-	left := l.ExpiresAt.Sub(df.opts.Now)
+	return df.due(d.Key(), "key", l.ExpiresAt, d.RotateBefore)
+}
+
+// due says why a resource of kind what (key, token) that expires at expiresAt must be replaced:
+// --rotate named it, it has expired, or it expires within rotateBefore ("" if none). The
+// expiry checks need Options.Now.
+func (df *differ) due(key model.Key, what string, expiresAt *time.Time, rotateBefore time.Duration) string {
+	if slices.Contains(df.opts.Rotate, key) {
+		return "rotation requested (--rotate)"
+	}
+	if df.opts.Now.IsZero() || expiresAt == nil {
+		return ""
+	}
+	left := expiresAt.Sub(df.opts.Now)
 	switch {
 	case left <= 0:
-		return "the key has expired"
-	case d.RotateBefore > 0 && left <= d.RotateBefore:
-		return fmt.Sprintf("the key expires within rotate_before (%s)", durationString(d.RotateBefore))
+		return fmt.Sprintf("the %s has expired", what)
+	case rotateBefore > 0 && left <= rotateBefore:
+		return fmt.Sprintf("the %s expires within rotate_before (%s)", what, durationString(rotateBefore))
 	}
 	return ""
 }

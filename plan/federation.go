@@ -200,20 +200,7 @@ const scimTokenLifetime = 365 * 24 * time.Hour
 // tokenRotation says why a live token must be replaced: --rotate, expired, or expiring within
 // the declared token's rotate_before (these two need Options.Now).
 func (df *differ) tokenRotation(d, l *model.SCIMToken) string {
-	if slices.Contains(df.opts.Rotate, d.Key()) {
-		return "rotation requested (--rotate)"
-	}
-	if df.opts.Now.IsZero() || l.ExpiresAt == nil {
-		return ""
-	}
-	left := l.ExpiresAt.Sub(df.opts.Now)
-	switch {
-	case left <= 0:
-		return "the token has expired"
-	case d.RotateBefore > 0 && left <= d.RotateBefore:
-		return fmt.Sprintf("the token expires within rotate_before (%s)", durationString(d.RotateBefore))
-	}
-	return ""
+	return df.due(d.Key(), "token", l.ExpiresAt, d.RotateBefore)
 }
 
 func loginMethodsFields(_ *differ, d, l model.Resource) []Change {
