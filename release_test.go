@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/iamsync/iamsync/internal/skipnote"
 )
 
 type goreleaserConfig struct {
@@ -228,6 +230,7 @@ func TestDockerfile(t *testing.T) {
 
 	engine, why := containerEngine(probeCommand)
 	if engine == nil {
+		skipnote.Tell("TestDockerfile checked the Dockerfile but did not build it: " + why)
 		t.Skip("Dockerfile not built: " + why)
 	}
 	tag := "iamsync-test:" + strings.ToLower(t.Name())

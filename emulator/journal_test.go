@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -27,7 +26,7 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(killChildEnv); path != "" {
 		os.Exit(writeUntilKilled(path))
 	}
-	announceMissingShared(io.MultiWriter(os.Stderr, terminal()))
+	announceMissingShared(os.Stderr)
 	os.Exit(m.Run())
 }
 

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/iamsync/iamsync/internal/skipnote"
 )
 
 // Some tests read material that is not in the repository: the recorded real API traffic in
@@ -53,30 +54,19 @@ func requiredShared(dir, rel string) string {
 
 var announceOnce sync.Once
 
-// announceMissingShared prints missingShared once per test binary (TestMain), on w.
+// announceMissingShared prints missingShared once per test binary (TestMain), on w and on the
+// terminal (skipnote: 'go test ./...' hides a passing package's output).
 func announceMissingShared(w io.Writer) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return
 	}
 	if _, ok := findShared(dir, sharedRecordings); !ok && os.Getenv(requireSharedEnv) != "1" {
-		announceOnce.Do(func() { fmt.Fprintln(w, "iamsync tests: "+missingShared(dir, sharedRecordings)) })
+		announceOnce.Do(func() {
+			fmt.Fprintln(w, "iamsync tests: "+missingShared(dir, sharedRecordings))
+			skipnote.Tell(missingShared(dir, sharedRecordings))
+		})
 	}
-}
-
-// terminal is where the skip is announced besides the test's output: 'go test ./...' shows a
-// passing package's output only with -v, and the user of a fresh clone who runs the README's
-// test command must still see what was skipped. Nowhere without a terminal (CI), or under -v.
-func terminal() io.Writer {
-	flag.Parse()
-	if testing.Verbose() {
-		return io.Discard
-	}
-	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
-	if err != nil {
-		return io.Discard
-	}
-	return tty
 }
 
 // sharedDir returns the path of rel above the package directory; when it is missing the test
