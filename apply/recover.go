@@ -113,8 +113,9 @@ type announcer interface {
 // the secrets file cannot be read (the run goes on: its own key creations will fail on the
 // same file, and the journal stays for the next run). On an error nothing is planned.
 //
-// storeTokens are the SCIM token IDs the run's secrets store holds (PlanInputs.StoredTokens):
-// a bearer that reached Secret Manager before the kill could mark it is stored all the same.
+// storeTokens are the SCIM token IDs the run's secrets store holds (PlanInputs.StoredTokens, read
+// once by Run from the secrets file or Secret Manager): a bearer that reached Secret Manager
+// before the kill could mark it is stored all the same.
 func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPath string, live *model.Org, storeTokens map[string]string) (deleted int, pending bool, err error) {
 	j := secrets.JournalFor(secretsPath)
 	intents, err := j.Read()
@@ -130,14 +131,6 @@ func recoverLostKeys(ctx context.Context, warn func(string), w Writer, secretsPa
 	marked, err := j.Stored()
 	if err != nil {
 		return 0, false, err
-	}
-	tokens, err := secrets.Open(secretsPath).TokenIDs()
-	if err != nil {
-		warn(fmt.Sprintf("cannot check the SCIM tokens a previous run may have left without their bearer (%v); the next apply checks again", err))
-		return 0, true, nil
-	}
-	for id := range tokens {
-		stored[id] = "(a SCIM token's bearer)"
 	}
 	for name, id := range storeTokens {
 		stored[id] = name

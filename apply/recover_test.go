@@ -50,7 +50,7 @@ func TestRecoverLostTokens(t *testing.T) {
 		wantPending bool
 		wantFinds   int
 	}{
-		{"judged", scimOn, map[string]string{"SCIM_TOKEN_SM": "in-store"}, []string{"lost", "undated"}, false, 1},
+		{"judged", scimOn, map[string]string{"SCIM_TOKEN_OKTA": "in-file", "SCIM_TOKEN_SM": "in-store"}, []string{"lost", "undated"}, false, 1},
 		{"SCIM unread", &model.Org{Unread: map[model.Kind]string{model.KindSCIMToken: "the key lacks IAMReadOnly"}}, nil, nil, true, 0},
 		{"SCIM turned off since", &model.Org{}, nil, nil, false, 0},
 		{"another SCIM configuration", &model.Org{SCIM: &model.SCIM{Meta: model.Meta{ID: "scim-2"}, Enabled: true}}, nil, nil, false, 0},

@@ -33,6 +33,16 @@ func emptyLists(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{"total_count":0}`)
 }
 
+// endless429OnUsers answers the users list 429 with Retry-After 999999 s, every time.
+var endless429OnUsers = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/iam/v1alpha1/users" {
+		emptyLists(w, r)
+		return
+	}
+	w.Header().Set("Retry-After", "999999")
+	w.WriteHeader(http.StatusTooManyRequests)
+})
+
 // recorder is a listener that must receive nothing: it notes every request and any credential.
 type recorder struct {
 	srv   *httptest.Server
@@ -419,14 +429,7 @@ func TestDripBodyEndsAtTheBodyDeadline(t *testing.T) {
 func TestWaitsAreToldAndBounded(t *testing.T) {
 	t.Run("Retry-After beyond the ceiling", func(t *testing.T) {
 		var got lines
-		c := hostileClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/iam/v1alpha1/users" {
-				emptyLists(w, r)
-				return
-			}
-			w.Header().Set("Retry-After", "999999")
-			w.WriteHeader(http.StatusTooManyRequests)
-		}), hostileOpts{notify: &got, tweak: func(c *Config) {
+		c := hostileClient(t, endless429OnUsers, hostileOpts{notify: &got, tweak: func(c *Config) {
 			c.Retry.MaxRetryAfter = 300 * time.Millisecond
 			c.Retry.MaxAttempts = 3
 		}})
@@ -453,14 +456,7 @@ func TestWaitsAreToldAndBounded(t *testing.T) {
 	})
 	t.Run("the command's deadline ends the waits", func(t *testing.T) {
 		var got lines
-		c := hostileClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/iam/v1alpha1/users" {
-				emptyLists(w, r)
-				return
-			}
-			w.Header().Set("Retry-After", "999999")
-			w.WriteHeader(http.StatusTooManyRequests)
-		}), hostileOpts{notify: &got, tweak: func(c *Config) {
+		c := hostileClient(t, endless429OnUsers, hostileOpts{notify: &got, tweak: func(c *Config) {
 			c.Retry.MaxRetryAfter = 400 * time.Millisecond
 			c.Retry.MaxAttempts = 100
 		}})
